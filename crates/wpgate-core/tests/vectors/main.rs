@@ -1,0 +1,22 @@
+//! Data-driven checks of every vector file produced by real WordPress and PHP.
+//!
+//! One binary (not libtest) so that the run names each failing vector and ends with a single
+//! `N passed, M failed` line; the exit status is non-zero when anything failed or nothing ran.
+//! See `support.rs` for `WPGATE_VECTORS_DIR` and `WPGATE_VECTORS_ONLY`.
+
+mod support;
+
+use support::Report;
+
+fn main() {
+    let mut report = Report::new();
+    for run in TOPICS {
+        run(&mut report);
+    }
+    if !report.finish() {
+        std::process::exit(1);
+    }
+}
+
+/// Every topic's entry point, in file order.
+const TOPICS: &[fn(&mut Report)] = &[];

@@ -1,0 +1,172 @@
+//! The one way vector tests find, load and report on vector files.
+//!
+//! Vectors live in `compat-tests/vectors/{wordpress,php}/` (copies of `shared/vectors`, never
+//! edited by hand). `WPGATE_VECTORS_DIR` points the whole suite at another directory with the
+//! same layout, so vector sets we have never seen are checked the same way.
+//! `WPGATE_VECTORS_ONLY=<text>` runs only the cases whose file or id contains `<text>`.
+
+use std::fmt::Debug;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// Where the vector directories are.
+pub fn vectors_dir() -> PathBuf {
+    match std::env::var_os("WPGATE_VECTORS_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../compat-tests/vectors"),
+    }
+}
+
+/// Tallies checks; prints every failure with its file, id and producing version.
+#[derive(Debug, Default)]
+pub struct Report {
+    passed: usize,
+    failed: usize,
+    only: Option<String>,
+}
+
+impl Report {
+    pub fn new() -> Self {
+        Report {
+            only: std::env::var("WPGATE_VECTORS_ONLY")
+                .ok()
+                .filter(|s| !s.is_empty()),
+            ..Report::default()
+        }
+    }
+
+    /// Loads `rel` (e.g. `wordpress/auth_cookie.json`); a missing or unreadable file is a
+    /// failure of its own, never a silent skip.
+    pub fn load(&mut self, rel: &str) -> Option<Value> {
+        let path = vectors_dir().join(rel);
+        let parsed = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.record_failure(
+                    rel,
+                    "<file>",
+                    &format!("cannot load {}: {e}", path.display()),
+                );
+                None
+            }
+        }
+    }
+
+    /// Whether a case of `file` with `id` is selected by `WPGATE_VECTORS_ONLY`.
+    pub fn selected(&self, file: &str, id: &str) -> bool {
+        self.only
+            .as_deref()
+            .is_none_or(|o| file.contains(o) || id.contains(o))
+    }
+
+    /// Records the outcome of one vector case (a JSON object with `id`, ideally `wp_version`).
+    pub fn check(&mut self, file: &str, case: &Value, outcome: Result<(), String>) {
+        let id = case_id(case);
+        if !self.selected(file, &id) {
+            return;
+        }
+        match outcome {
+            Ok(()) => self.passed += 1,
+            Err(msg) => self.record_failure(file, &id, &msg),
+        }
+    }
+
+    /// Runs `f` for every element of `root[key]`, recording each outcome. A missing array is
+    /// a failure.
+    pub fn each(
+        &mut self,
+        file: &str,
+        root: &Value,
+        key: &str,
+        mut f: impl FnMut(&Value) -> Result<(), String>,
+    ) {
+        let Some(cases) = root.get(key).and_then(Value::as_array) else {
+            self.record_failure(file, key, "no such array in the vector file");
+            return;
+        };
+        for case in cases {
+            let id = case_id(case);
+            if !self.selected(file, &id) {
+                continue;
+            }
+            let outcome = f(case);
+            self.check(file, case, outcome);
+        }
+    }
+
+    fn record_failure(&mut self, file: &str, id: &str, msg: &str) {
+        self.failed += 1;
+        println!("FAIL {file} [{id}]: {msg}");
+    }
+
+    /// Prints `N passed, M failed` and tells whether everything passed.
+    pub fn finish(self) -> bool {
+        println!("{} passed, {} failed", self.passed, self.failed);
+        self.failed == 0 && self.passed > 0
+    }
+}
+
+fn case_id(case: &Value) -> String {
+    let id = case
+        .get("id")
+        .map(display)
+        .unwrap_or_else(|| "<no id>".into());
+    match case.get("wp_version").and_then(Value::as_str) {
+        Some(v) if !id.starts_with(v) => format!("{id} (WordPress {v})"),
+        _ => id,
+    }
+}
+
+fn display(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// `left == right`, or an error message naming `what`.
+pub fn expect_eq<T: PartialEq + Debug>(what: &str, got: T, expected: T) -> Result<(), String> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(format!("{what}: expected {expected:?}, got {got:?}"))
+    }
+}
+
+/// `case[key]` as a string, or an error naming the key.
+pub fn str_at<'a>(case: &'a Value, key: &str) -> Result<&'a str, String> {
+    case.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("field {key:?} is not a string"))
+}
+
+/// `case[key]` as an integer, or an error naming the key.
+pub fn i64_at(case: &Value, key: &str) -> Result<i64, String> {
+    case.get(key)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| format!("field {key:?} is not an integer"))
+}
+
+/// `case[key]`, or an error naming the key.
+pub fn at<'a>(case: &'a Value, key: &str) -> Result<&'a Value, String> {
+    case.get(key)
+        .ok_or_else(|| format!("field {key:?} is missing"))
+}
+
+/// The `sites[case.site]` object a case refers to.
+pub fn site_of<'a>(root: &'a Value, case: &Value) -> Result<&'a Value, String> {
+    let key = str_at(case, "site")?;
+    root.get("sites")
+        .and_then(|s| s.get(key))
+        .ok_or_else(|| format!("unknown site {key:?}"))
+}
+
+/// The case's `wp_version`, parsed.
+pub fn version_of(case: &Value) -> Result<wpgate_core::WpVersion, String> {
+    str_at(case, "wp_version")?
+        .parse()
+        .map_err(|e| format!("{e}"))
+}

@@ -1,0 +1,3 @@
+//! The wpgate service and CLI: glue between [`wpgate_core`] and the outside world.
+
+pub mod cli;
