@@ -6,11 +6,17 @@
 //!
 //! | module | mirrors |
 //! |---|---|
+//! | [`salts`] | `wp_salt()`, `wp_hash()` |
+//! | [`random`] | `wp_generate_password()` |
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
 
+pub mod random;
+pub mod salts;
 pub mod version;
+
+mod php;
 
 pub use version::WpVersion;

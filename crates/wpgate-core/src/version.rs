@@ -52,11 +52,7 @@ impl WpVersion {
 
     /// A version from its three numbers.
     pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
-        WpVersion {
-            major,
-            minor,
-            patch,
-        }
+        WpVersion { major, minor, patch }
     }
 
     /// The major number (`6` in `6.8.3`).

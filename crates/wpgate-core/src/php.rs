@@ -1,0 +1,174 @@
+//! The few PHP language semantics WordPress's auth code leans on: truthiness, integer casts,
+//! numeric strings and PHP 8's comparison of a string with an integer.
+//!
+//! Kept in one place so each quirk is implemented (and tested) once.
+
+/// PHP truthiness of a string: `""` and `"0"` are false, everything else is true.
+pub(crate) fn is_truthy(s: &str) -> bool {
+    !(s.is_empty() || s == "0")
+}
+
+/// PHP's `(int) $string` (PHP 7.1+): leading whitespace, an optional sign, then the longest
+/// numeric prefix; a float prefix (`"1e3"`, `"1.9"`) is truncated toward zero; out-of-range
+/// values saturate; no numeric prefix gives 0.
+pub(crate) fn int_cast(s: &str) -> i64 {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let prefix = numeric_prefix(t);
+    if prefix.is_empty() {
+        return 0;
+    }
+    if let Ok(i) = prefix.parse::<i64>() {
+        return i;
+    }
+    match prefix.parse::<f64>() {
+        // `as` saturates and maps NaN to 0, which is what PHP 8 does on 64-bit for strings.
+        Ok(f) => f as i64,
+        Err(_) => 0,
+    }
+}
+
+/// PHP 8's `$string < $int` (used by WordPress ≤ 6.7 on the raw expiration text): a numeric
+/// string compares as a number; a non-numeric string compares with the integer's decimal
+/// text as strings.
+pub(crate) fn string_lt_int(s: &str, i: i64) -> bool {
+    match numeric_value(s) {
+        Some(Numeric::Int(v)) => v < i,
+        Some(Numeric::Float(v)) => v < i as f64,
+        None => s.as_bytes() < i.to_string().as_bytes(),
+    }
+}
+
+/// PHP's `$string + $int` for the expiration grace arithmetic: a numeric (or leading-numeric)
+/// string is converted, anything else counts as 0. The result is what PHP produces as a number.
+pub(crate) fn string_plus_int(s: &str, i: i64) -> Numeric {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    match numeric_value(t).or_else(|| numeric_value(numeric_prefix(t))) {
+        Some(Numeric::Int(v)) => match v.checked_add(i) {
+            Some(sum) => Numeric::Int(sum),
+            None => Numeric::Float(v as f64 + i as f64),
+        },
+        Some(Numeric::Float(v)) => Numeric::Float(v + i as f64),
+        None => Numeric::Int(i),
+    }
+}
+
+/// A PHP number: integer or float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Numeric {
+    Int(i64),
+    Float(f64),
+}
+
+impl Numeric {
+    /// `$this < $i` with PHP's int/float comparison.
+    pub(crate) fn lt_int(self, i: i64) -> bool {
+        match self {
+            Numeric::Int(v) => v < i,
+            Numeric::Float(v) => v < i as f64,
+        }
+    }
+}
+
+/// The value of a PHP 8 *numeric string* (optional leading and trailing whitespace, sign,
+/// digits, fraction, exponent), or `None` for a non-numeric string.
+pub(crate) fn numeric_value(s: &str) -> Option<Numeric> {
+    const WS: [char; 6] = [' ', '\t', '\n', '\r', '\x0b', '\x0c'];
+    let t = s.trim_start_matches(WS).trim_end_matches(WS);
+    if t.is_empty() || numeric_prefix(t).len() != t.len() {
+        return None;
+    }
+    let is_int = t.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+');
+    if is_int {
+        if let Ok(v) = t.parse::<i64>() {
+            return Some(Numeric::Int(v));
+        }
+    }
+    t.parse::<f64>().ok().map(Numeric::Float)
+}
+
+/// The longest prefix of `s` that PHP reads as a number: `[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?`.
+fn numeric_prefix(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let int_start = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    let mut digits = i - int_start;
+    if b.get(i) == Some(&b'.') {
+        let frac_start = i + 1;
+        let mut j = frac_start;
+        while b.get(j).is_some_and(u8::is_ascii_digit) {
+            j += 1;
+        }
+        if digits > 0 || j > frac_start {
+            digits += j - frac_start;
+            i = j;
+        }
+    }
+    if digits == 0 {
+        return "";
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1;
+        if matches!(b.get(j), Some(b'+' | b'-')) {
+            j += 1;
+        }
+        let exp_start = j;
+        while b.get(j).is_some_and(u8::is_ascii_digit) {
+            j += 1;
+        }
+        if j > exp_start {
+            i = j;
+        }
+    }
+    s.get(..i).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_zero_strings_are_falsy() {
+        assert!(!is_truthy(""));
+        assert!(!is_truthy("0"));
+        assert!(is_truthy("00"));
+        assert!(is_truthy(" "));
+        assert!(is_truthy("0.0"));
+    }
+
+    #[test]
+    fn int_cast_reads_numeric_prefixes_like_php() {
+        assert_eq!(int_cast("abc"), 0);
+        assert_eq!(int_cast("123abc"), 123);
+        assert_eq!(int_cast("  42"), 42);
+        assert_eq!(int_cast("-7"), -7);
+        assert_eq!(int_cast("1e3"), 1000);
+        assert_eq!(int_cast("1.9"), 1);
+        assert_eq!(int_cast("99999999999999999999"), i64::MAX);
+        assert_eq!(int_cast(""), 0);
+        assert_eq!(int_cast("0x1A"), 0);
+    }
+
+    #[test]
+    fn non_numeric_strings_compare_with_ints_as_text() {
+        assert!(!string_lt_int("abc", 1_772_382_187));
+        assert!(string_lt_int("123abc", 1_772_382_187));
+        assert!(string_lt_int("1772382186", 1_772_382_187));
+        assert!(!string_lt_int("1772382187", 1_772_382_187));
+        assert!(!string_lt_int(" 1772382187 ", 1_772_382_187));
+        assert!(string_lt_int("", 5));
+    }
+
+    #[test]
+    fn arithmetic_on_non_numeric_strings_uses_the_numeric_prefix() {
+        assert_eq!(string_plus_int("abc", 3600), Numeric::Int(3600));
+        assert_eq!(string_plus_int("100", 3600), Numeric::Int(3700));
+        assert_eq!(string_plus_int("100abc", 3600), Numeric::Int(3700));
+        assert_eq!(string_plus_int("1.5", 1), Numeric::Float(2.5));
+    }
+}
