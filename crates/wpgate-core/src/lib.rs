@@ -6,6 +6,8 @@
 //!
 //! | module | mirrors |
 //! |---|---|
+//! | [`auth_cookie`] | `wp_generate_auth_cookie()`, `wp_parse_auth_cookie()`, `wp_validate_auth_cookie()` |
+//! | [`session_tokens`] | `WP_Session_Tokens`, `WP_User_Meta_Session_Tokens` |
 //! | [`salts`] | `wp_salt()`, `wp_hash()` |
 //! | [`random`] | `wp_generate_password()` |
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
@@ -13,8 +15,10 @@
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
 
+pub mod auth_cookie;
 pub mod random;
 pub mod salts;
+pub mod session_tokens;
 pub mod version;
 
 mod php;

@@ -38,18 +38,18 @@ pub(crate) fn string_lt_int(s: &str, i: i64) -> bool {
     }
 }
 
-/// PHP's `$string + $int` for the expiration grace arithmetic: a numeric (or leading-numeric)
-/// string is converted, anything else counts as 0. The result is what PHP produces as a number.
-pub(crate) fn string_plus_int(s: &str, i: i64) -> Numeric {
+/// PHP 8's `$string + $int` for the expiration grace arithmetic: a numeric (or leading-numeric,
+/// with a warning) string is converted; integer overflow gives a float. A non-numeric string
+/// (`"abc"`, `""`) makes PHP 8 throw `TypeError`: `None`.
+pub(crate) fn string_plus_int(s: &str, i: i64) -> Option<Numeric> {
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    match numeric_value(t).or_else(|| numeric_value(numeric_prefix(t))) {
-        Some(Numeric::Int(v)) => match v.checked_add(i) {
+    Some(match numeric_value(t).or_else(|| numeric_value(numeric_prefix(t)))? {
+        Numeric::Int(v) => match v.checked_add(i) {
             Some(sum) => Numeric::Int(sum),
             None => Numeric::Float(v as f64 + i as f64),
         },
-        Some(Numeric::Float(v)) => Numeric::Float(v + i as f64),
-        None => Numeric::Int(i),
-    }
+        Numeric::Float(v) => Numeric::Float(v + i as f64),
+    })
 }
 
 /// A PHP number: integer or float.
@@ -78,10 +78,8 @@ pub(crate) fn numeric_value(s: &str) -> Option<Numeric> {
         return None;
     }
     let is_int = t.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+');
-    if is_int {
-        if let Ok(v) = t.parse::<i64>() {
-            return Some(Numeric::Int(v));
-        }
+    if is_int && let Ok(v) = t.parse::<i64>() {
+        return Some(Numeric::Int(v));
     }
     t.parse::<f64>().ok().map(Numeric::Float)
 }
@@ -166,9 +164,18 @@ mod tests {
 
     #[test]
     fn arithmetic_on_non_numeric_strings_uses_the_numeric_prefix() {
-        assert_eq!(string_plus_int("abc", 3600), Numeric::Int(3600));
-        assert_eq!(string_plus_int("100", 3600), Numeric::Int(3700));
-        assert_eq!(string_plus_int("100abc", 3600), Numeric::Int(3700));
-        assert_eq!(string_plus_int("1.5", 1), Numeric::Float(2.5));
+        // Observed with PHP 8.2: "abc" + 3600 throws TypeError, "123abc" + 1 warns and gives 124.
+        assert_eq!(string_plus_int("abc", 3600), None);
+        assert_eq!(string_plus_int("", 1), None);
+        assert_eq!(string_plus_int(" ", 1), None);
+        assert_eq!(string_plus_int("100", 3600), Some(Numeric::Int(3700)));
+        assert_eq!(string_plus_int("100abc", 3600), Some(Numeric::Int(3700)));
+        assert_eq!(string_plus_int(" 1e3x", 1), Some(Numeric::Float(1001.0)));
+        assert_eq!(string_plus_int("1.", 1), Some(Numeric::Float(2.0)));
+        assert_eq!(string_plus_int("0x10", 1), Some(Numeric::Int(1)));
+        assert_eq!(
+            string_plus_int("9223372036854775807", 1),
+            Some(Numeric::Float(9.223372036854776e18))
+        );
     }
 }

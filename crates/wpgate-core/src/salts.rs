@@ -434,6 +434,11 @@ impl Salt {
         self.value.expose_secret()
     }
 
+    /// A fresh HMAC-MD5 keyed with this salt (the key schedule is already done).
+    pub(crate) fn mac(&self) -> Hmac<Md5> {
+        self.md5.clone()
+    }
+
     /// `wp_hash($data)` with the default MD5 algorithm: 32 lowercase hex characters.
     #[doc(alias = "wp_hash")]
     pub fn hash(&self, data: &[u8]) -> String {

@@ -5,8 +5,10 @@
 //! `N passed, M failed` line; the exit status is non-zero when anything failed or nothing ran.
 //! See `support.rs` for `WPGATE_VECTORS_DIR` and `WPGATE_VECTORS_ONLY`.
 
+mod auth_cookie;
 mod hash;
 mod support;
+mod validate;
 
 use support::Report;
 
@@ -21,4 +23,4 @@ fn main() {
 }
 
 /// Every topic's entry point, in file order.
-const TOPICS: &[fn(&mut Report)] = &[hash::run];
+const TOPICS: &[fn(&mut Report)] = &[hash::run, auth_cookie::run, validate::run];

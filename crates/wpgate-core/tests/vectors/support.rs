@@ -223,3 +223,82 @@ pub fn site_of<'a>(root: &'a Value, case: &Value) -> Result<&'a Value, String> {
 pub fn version_of(case: &Value) -> Result<wpgate_core::WpVersion, String> {
     str_at(case, "wp_version")?.parse().map_err(|e| format!("{e}"))
 }
+
+/// The site's salts: its eight constants and, where they come from options, `wp_salt`.
+pub fn site_salts(site: &Value) -> Result<wpgate_core::salts::Salts, String> {
+    use wpgate_core::salts::{SaltSources, Salts, SecretConstant};
+    let mut sources = SaltSources { version: version_of(site)?, ..SaltSources::default() };
+    for (name, value) in at(site, "constants")?.as_object().ok_or("constants")? {
+        let c = SecretConstant::from_name(name).ok_or(format!("constant {name}"))?;
+        sources.constants.define(c, value.as_str().ok_or("constant value")?);
+    }
+    let salts = Salts::resolve(&sources).map_err(|e| e.to_string())?;
+    // The recorded wp_salt() output must be what the constants give.
+    for (scheme, expected) in at(site, "wp_salt")?.as_object().ok_or("wp_salt")? {
+        let s = wpgate_core::salts::SaltScheme::from_name(scheme).ok_or("scheme")?;
+        let expected = expected.as_str().ok_or("wp_salt value")?;
+        expect_eq(&format!("site wp_salt({scheme})"), salts.salt(s).expose(), expected)?;
+    }
+    Ok(salts)
+}
+
+/// The file's user that `get_user_by('login', $login)` finds, emulating its SQL lookup: the
+/// login trimmed and sanitized, then compared under a case- and accent-insensitive collation
+/// (`utf8mb4_unicode_520_ci`, where `ß` equals `ss`, not `s`).
+pub fn find_user_by_login<'a>(root: &'a Value, login: &str) -> Option<&'a Value> {
+    let wanted = collation_fold(&sanitize_login(login.trim()));
+    if wanted.is_empty() {
+        return None;
+    }
+    root.get("users")?.as_object()?.values().find(|u| {
+        u.get("user_login").and_then(Value::as_str).is_some_and(|l| collation_fold(l) == wanted)
+    })
+}
+
+/// `sanitize_user($login)` (non-strict) for the logins the vectors use.
+fn sanitize_login(login: &str) -> String {
+    // remove_accents() maps ß to "s" (and the collation then no longer matches "ss").
+    let mut out = String::new();
+    for c in login.chars() {
+        match c {
+            'ß' => out.push('s'),
+            c => out.push_str(&fold_accent(c)),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn collation_fold(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            match c {
+                'ß' => "ss".to_owned(),
+                c => fold_accent(c),
+            }
+            .to_lowercase()
+            .chars()
+            .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn fold_accent(c: char) -> String {
+    let base = match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'É' | 'È' | 'Ê' | 'Ë' => 'E',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+        'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'O',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
+        'ñ' => 'n',
+        'Ñ' => 'N',
+        'ç' => 'c',
+        'Ç' => 'C',
+        c => c,
+    };
+    base.to_string()
+}
