@@ -7,6 +7,7 @@
 //! | module | mirrors |
 //! |---|---|
 //! | [`auth_cookie`] | `wp_generate_auth_cookie()`, `wp_parse_auth_cookie()`, `wp_validate_auth_cookie()` |
+//! | [`nonce`] | `wp_nonce_tick()`, `wp_create_nonce()`, `wp_verify_nonce()` |
 //! | [`session_tokens`] | `WP_Session_Tokens`, `WP_User_Meta_Session_Tokens` |
 //! | [`salts`] | `wp_salt()`, `wp_hash()` |
 //! | [`random`] | `wp_generate_password()` |
@@ -16,6 +17,7 @@
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
 
 pub mod auth_cookie;
+pub mod nonce;
 pub mod random;
 pub mod salts;
 pub mod session_tokens;

@@ -7,6 +7,7 @@
 
 mod auth_cookie;
 mod hash;
+mod nonce;
 mod support;
 mod validate;
 
@@ -23,4 +24,4 @@ fn main() {
 }
 
 /// Every topic's entry point, in file order.
-const TOPICS: &[fn(&mut Report)] = &[hash::run, auth_cookie::run, validate::run];
+const TOPICS: &[fn(&mut Report)] = &[hash::run, auth_cookie::run, validate::run, nonce::run];
