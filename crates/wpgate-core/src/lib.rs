@@ -7,10 +7,14 @@
 //! | module | mirrors |
 //! |---|---|
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
+//! | [`cookies`] | `wp_cookie_constants()`, `wp_set_auth_cookie()`, `wp_clear_auth_cookie()`, PHP `setcookie()` and `$_COOKIE` |
+//! | [`user_settings`] | `wp-settings-{uid}` cookies: `get_all_user_settings()`, `wp_user_settings()` |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
 
+pub mod cookies;
+pub mod user_settings;
 pub mod version;
 
 pub use version::WpVersion;
