@@ -168,4 +168,78 @@ mod tests {
         assert!(!is_ssl(None, Some("8443")));
         assert!(!is_ssl(None, None));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::cookies::input::{InputLimits, parse_str};
+        use crate::cookies::{raw_url_decode, raw_url_encode};
+
+        /// Headers built from the characters PHP's parser reacts to.
+        fn hostile_header() -> impl Strategy<Value = String> {
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("["),
+                    Just("]"),
+                    Just("="),
+                    Just(";"),
+                    Just(" "),
+                    Just("."),
+                    Just("%"),
+                    Just("%00"),
+                    Just("a"),
+                    Just("0"),
+                    Just("-1"),
+                    Just("+"),
+                    Just("\t"),
+                ],
+                0..64,
+            )
+            .prop_map(|parts| parts.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn parsing_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+                let c = RequestCookies::parse(&bytes);
+                let _ = c.magic_quoted();
+                let _ = parse_str(&bytes);
+                prop_assert!(c.len() <= bytes.len());
+            }
+
+            #[test]
+            fn parsing_arbitrary_strings_never_panics(s in any::<String>()) {
+                let _ = RequestCookies::parse(&s).magic_quoted();
+                let _ = parse_str(s.as_bytes());
+            }
+
+            #[test]
+            fn parsing_bracket_soup_never_panics_and_respects_limits(s in hostile_header()) {
+                let limits = InputLimits { max_input_vars: 5, max_input_nesting_level: 3 };
+                let c = RequestCookies::parse_with_limits(&s, limits);
+                prop_assert!(c.len() <= 5);
+                let _ = c.magic_quoted();
+                let _ = RequestCookies::parse(&s);
+                let _ = parse_str(s.as_bytes());
+            }
+
+            #[test]
+            fn rawurlencode_then_decode_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+                let encoded = raw_url_encode(&bytes);
+                prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+                prop_assert_eq!(raw_url_decode(encoded.as_bytes()), bytes);
+            }
+
+            #[test]
+            fn a_cookie_php_set_reads_back_as_its_value(
+                name in "[A-Za-z0-9_-]{1,20}",
+                value in proptest::collection::vec(any::<u8>(), 0..128),
+            ) {
+                let header = format!("{name}={}; {name}=other", raw_url_encode(&value));
+                let c = RequestCookies::parse(header);
+                prop_assert_eq!(c.bytes(&name), Some(value.as_slice()));
+            }
+        }
+    }
 }

@@ -1,11 +1,21 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Data-driven checks of every vector file produced by real WordPress and PHP.
 //!
 //! One binary (not libtest) so that the run names each failing vector and ends with a single
 //! `N passed, M failed` line; the exit status is non-zero when anything failed or nothing ran.
 //! See `support.rs` for `WPGATE_VECTORS_DIR` and `WPGATE_VECTORS_ONLY`.
 
+mod cookie_headers;
+mod cookie_sites;
+mod ordered;
+mod request_cookies;
 mod support;
+mod user_settings;
 
 use support::Report;
 
@@ -20,4 +30,8 @@ fn main() {
 }
 
 /// Every topic's entry point, in file order.
-const TOPICS: &[fn(&mut Report)] = &[];
+const TOPICS: &[fn(&mut Report)] = &[
+    cookie_headers::run,
+    request_cookies::run,
+    user_settings::run,
+];
