@@ -35,7 +35,8 @@ pub struct UserSettings(InputArray);
 
 impl UserSettings {
     /// `get_all_user_settings()` for a logged-in user: `cookie` is `$_COOKIE['wp-settings-{uid}']`
-    /// (`None` when not sent), `stored` the `user-settings` option (`None` when absent).
+    /// as WordPress sees it (magic-quoted; `None` when not sent), `stored` the `user-settings`
+    /// option (`None` when absent).
     #[doc(alias = "get_all_user_settings")]
     pub fn from_request(cookie: Option<&[u8]>, stored: Option<&str>) -> Self {
         match cookie {
@@ -170,7 +171,8 @@ pub enum UserSettingsSync {
 /// WordPress runs it only in wp-admin (not AJAX) for a user who is a member of the site; the
 /// caller checks that. `stored_settings` is `(string) get_user_option('user-settings')`,
 /// `stored_time` is `(int) get_user_option('user-settings-time')`, `cookies` the request's
-/// cookies (raw or magic-quoted: the sanitising removes the difference).
+/// cookies as WordPress sees them ([`RequestCookies::magic_quoted`]: the sanitising drops the
+/// added backslashes, but a NUL byte has become `\0` and keeps its `0`).
 ///
 /// The cookies sent are at `SITECOOKIEPATH` with no domain, a one-year lifetime, not HttpOnly
 /// (JavaScript writes them too), and secure when `admin_url()` is https (4.4+; `site_url()`
@@ -389,6 +391,19 @@ mod tests {
         assert!(!cookies[0].is_secure());
         assert!(!cookies[0].is_http_only());
         assert_eq!(cookies[0].domain(), "");
+    }
+
+    #[test]
+    fn a_nul_byte_survives_magic_quotes_as_a_zero() {
+        let cookies = RequestCookies::parse("wp-settings-2=a%3D1%00; wp-settings-time-2=9%009")
+            .magic_quoted();
+        assert_eq!(
+            sync_user_settings(&config(), 2, "x=1", 908, &cookies, false, NOW),
+            UserSettingsSync::Store {
+                settings: "a=10".into(),
+                time: NOW - 5
+            }
+        );
     }
 
     #[test]

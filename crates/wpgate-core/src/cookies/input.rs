@@ -8,8 +8,9 @@
 //! * names are C strings: a NUL ends them (cookie names are never decoded, so only `parse_str`
 //!   names can contain one after `%00`);
 //! * leading spaces of a name are dropped; before the first `[`, `.` and space become `_`;
-//! * `a[b][c]` builds nested arrays, `a[]` appends, anything after a `]` that is not `[` is
-//!   ignored; an unterminated `[` becomes `_` and so do ` `, `.` and `[` after it (PHP 8);
+//!   a name that only this mangling made start with `__Host-` or `__Secure-` is dropped;
+//! * `a[b][c]` builds nested arrays, `a[]` (or `a[ ]`, one blank) appends, anything after a
+//!   `]` that is not `[` is ignored; an unterminated `[` becomes `_` and so do ` `, `.` and `[` after it (PHP 8);
 //! * names that are canonical decimal integers become integer keys (`"5"`, `"-3"`, not `"05"`);
 //! * in `$_COOKIE` only, the **first** plain occurrence of a top-level name wins; inside arrays
 //!   and in `parse_str` the last one does;
@@ -370,6 +371,15 @@ fn register_variable(
         }
     }
     let base_len = bracket.unwrap_or(var.len());
+    // CVE-2022-31629: a name that only mangling turned into a __Host- or __Secure- cookie is
+    // dropped, so "..Host-x" cannot pose as a host-only cookie.
+    let original = name.get(start..).unwrap_or_default();
+    let base = var.get(..base_len).unwrap_or_default();
+    for prefix in [&b"__Host-"[..], &b"__Secure-"[..]] {
+        if base.starts_with(prefix) && !original.starts_with(prefix) {
+            return;
+        }
+    }
     if base_len == 0 {
         return;
     }
@@ -391,7 +401,7 @@ fn register_variable(
         }
         let index_s = ip.saturating_add(1);
         let mut p = index_s;
-        if var.get(p) == Some(&b' ') {
+        if var.get(p).is_some_and(|&b| is_c_space(b)) {
             p = p.saturating_add(1);
         }
         if var.get(p) == Some(&b']') {
@@ -618,6 +628,25 @@ mod tests {
         assert!(c.get("b").unwrap().as_array().is_some());
         let cx = c.get("c").unwrap().as_array().unwrap();
         assert_eq!(s(cx.get("x").unwrap()), b"2");
+    }
+
+    #[test]
+    fn mangling_into_a_cookie_prefix_drops_the_name() {
+        let c = parse_cookie_header(
+            b"..Host-a=1; __Host-b=2; _.Secure-c=3; __Secure-d[x]=4; .[Host-e=5",
+            InputLimits::default(),
+        );
+        let keys: Vec<String> = c.iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(keys, ["__Host-b", "__Secure-d", "__Host-e"]);
+    }
+
+    #[test]
+    fn one_blank_of_any_kind_may_open_an_index() {
+        let q = parse_str(b"a[%09]=1&a[%0A]=2&b[%09x]=3");
+        let a = q.get("a").unwrap().as_array().unwrap();
+        assert_eq!(a.len(), 2);
+        let b = q.get("b").unwrap().as_array().unwrap();
+        assert_eq!(s(b.get("\tx").unwrap()), b"3");
     }
 
     #[test]
