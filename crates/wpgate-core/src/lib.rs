@@ -12,15 +12,19 @@
 //! | [`salts`] | `wp_salt()`, `wp_hash()` |
 //! | [`random`] | `wp_generate_password()` |
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
+//! | [`cookies`] | `wp_cookie_constants()`, `wp_set_auth_cookie()`, `wp_clear_auth_cookie()`, PHP `setcookie()` and `$_COOKIE` |
+//! | [`user_settings`] | `wp-settings-{uid}` cookies: `get_all_user_settings()`, `wp_user_settings()` |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
 
 pub mod auth_cookie;
+pub mod cookies;
 pub mod nonce;
 pub mod random;
 pub mod salts;
 pub mod session_tokens;
+pub mod user_settings;
 pub mod version;
 
 mod php;

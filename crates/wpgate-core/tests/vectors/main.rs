@@ -6,9 +6,14 @@
 //! See `support.rs` for `WPGATE_VECTORS_DIR` and `WPGATE_VECTORS_ONLY`.
 
 mod auth_cookie;
+mod cookie_headers;
+mod cookie_sites;
 mod hash;
 mod nonce;
+mod ordered;
+mod request_cookies;
 mod support;
+mod user_settings;
 mod validate;
 
 use support::Report;
@@ -24,4 +29,12 @@ fn main() {
 }
 
 /// Every topic's entry point, in file order.
-const TOPICS: &[fn(&mut Report)] = &[hash::run, auth_cookie::run, validate::run, nonce::run];
+const TOPICS: &[fn(&mut Report)] = &[
+    hash::run,
+    auth_cookie::run,
+    validate::run,
+    nonce::run,
+    cookie_headers::run,
+    request_cookies::run,
+    user_settings::run,
+];
