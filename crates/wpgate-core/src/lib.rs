@@ -7,10 +7,12 @@
 //! | module | mirrors |
 //! |---|---|
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
+//! | [`password`] | `wp_hash_password`, `wp_check_password`, `wp_password_needs_rehash`, phpass, `wp_fast_hash`, application passwords |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
 
+pub mod password;
 pub mod version;
 
 pub use version::WpVersion;
