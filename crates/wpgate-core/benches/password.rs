@@ -2,6 +2,8 @@
 //!
 //! Run: `cargo bench -p wpgate-core --bench password`.
 
+#![allow(clippy::unwrap_used)] // a bench whose fixture fails should stop loudly
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

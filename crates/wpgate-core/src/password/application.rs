@@ -68,14 +68,9 @@ impl ApplicationPassword {
     /// as shown to the user (`trim(chunk_split($raw, 4, ' '))`).
     #[doc(alias = "chunk_password")]
     pub fn chunked(&self) -> SecretString {
-        let chunks: Vec<&str> = self
-            .expose_secret()
-            .as_bytes()
-            .chunks(4)
-            // Generated passwords are ASCII, so four-byte chunks are whole characters.
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect();
-        SecretString::from(chunks.join(" "))
+        // Generated passwords are ASCII, so the chunks are whole characters.
+        let chunked = chunk(self.expose_secret().as_bytes());
+        SecretString::from(String::from_utf8_lossy(&chunked).into_owned())
     }
 
     /// The password as a [`Password`], e.g. to check it.
@@ -137,6 +132,24 @@ impl ApplicationPasswordItem {
         };
         Ok((password, item))
     }
+}
+
+/// `WP_Application_Passwords::chunk_password()` on any string:
+/// `trim(chunk_split($raw, 4, ' '))`, counting bytes as PHP does.
+///
+/// # Examples
+/// ```
+/// use wpgate_core::password::application::chunk;
+/// assert_eq!(chunk(b"abcdefghij"), b"abcd efgh ij");
+/// ```
+#[doc(alias = "chunk_password")]
+pub fn chunk(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 4 + 1);
+    for piece in raw.chunks(4) {
+        out.extend_from_slice(piece);
+        out.push(b' ');
+    }
+    super::php_trim(&out).to_vec()
 }
 
 /// `WP_Application_Passwords::hash_password()` (6.8+: `wp_fast_hash`) or, before 6.8,

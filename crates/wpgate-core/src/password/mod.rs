@@ -16,7 +16,7 @@
 //! | `$2y$`, `$2a$`, `$2b$` | plugins, imports | PHP's crypt_blowfish ([`bcrypt`]) |
 //! | `$argon2id$`, `$argon2i$` | plugins | libargon2 via `password_verify`, 6.8+ only ([`argon2`]) |
 //! | `$1$`, `$5$`, `$6$` | imports | PHP `crypt()` ([`crypt`]) |
-//! | `$generic$…` (49 bytes) | `wp_fast_hash`, 6.8+ | keyed BLAKE2b ([`fast_hash`]) |
+//! | `$generic$…` (49 bytes) | `wp_fast_hash`, 6.8+ | keyed BLAKE2b ([`fast_hash`](mod@fast_hash)) |
 //!
 //! # `wp_check_password` decision order
 //!
