@@ -14,6 +14,7 @@
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
 //! | [`cookies`] | `wp_cookie_constants()`, `wp_set_auth_cookie()`, `wp_clear_auth_cookie()`, PHP `setcookie()` and `$_COOKIE` |
 //! | [`user_settings`] | `wp-settings-{uid}` cookies: `get_all_user_settings()`, `wp_user_settings()` |
+//! | [`password`] | `wp_hash_password`, `wp_check_password`, `wp_password_needs_rehash`, phpass, `wp_fast_hash`, application passwords |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
@@ -21,6 +22,7 @@
 pub mod auth_cookie;
 pub mod cookies;
 pub mod nonce;
+pub mod password;
 pub mod random;
 pub mod salts;
 pub mod session_tokens;

@@ -1,17 +1,26 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Data-driven checks of every vector file produced by real WordPress and PHP.
 //!
 //! One binary (not libtest) so that the run names each failing vector and ends with a single
 //! `N passed, M failed` line; the exit status is non-zero when anything failed or nothing ran.
 //! See `support.rs` for `WPGATE_VECTORS_DIR` and `WPGATE_VECTORS_ONLY`.
 
+mod app_passwords;
 mod auth_cookie;
 mod cookie_headers;
 mod cookie_sites;
 mod hash;
 mod nonce;
 mod ordered;
+mod passwords;
 mod request_cookies;
+// Each topic uses its own subset of the helpers.
+#[allow(dead_code)]
 mod support;
 mod user_settings;
 mod validate;
@@ -37,4 +46,6 @@ const TOPICS: &[fn(&mut Report)] = &[
     cookie_headers::run,
     request_cookies::run,
     user_settings::run,
+    passwords::run,
+    app_passwords::run,
 ];
