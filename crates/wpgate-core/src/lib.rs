@@ -7,10 +7,12 @@
 //! | module | mirrors |
 //! |---|---|
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
+//! | [`wp_config`] | `wp-config.php`: keys, salts, database and cookie constants, read without PHP |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
 
 pub mod version;
+pub mod wp_config;
 
 pub use version::WpVersion;

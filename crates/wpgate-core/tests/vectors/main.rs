@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Data-driven checks of every vector file produced by real WordPress and PHP.
 //!
 //! One binary (not libtest) so that the run names each failing vector and ends with a single
@@ -6,6 +11,7 @@
 //! See `support.rs` for `WPGATE_VECTORS_DIR` and `WPGATE_VECTORS_ONLY`.
 
 mod support;
+mod wp_config;
 
 use support::Report;
 
@@ -20,4 +26,4 @@ fn main() {
 }
 
 /// Every topic's entry point, in file order.
-const TOPICS: &[fn(&mut Report)] = &[];
+const TOPICS: &[fn(&mut Report)] = &[wp_config::run];
