@@ -206,7 +206,10 @@ impl Lexer<'_> {
                 self.name();
                 TokenKind::Name
             }
-            _ => match PUNCTS.iter().find(|p| self.starts_with(p.as_bytes())) {
+            _ => match PUNCTS
+                .iter()
+                .find(|p| p.as_bytes().first() == Some(&c) && self.starts_with(p.as_bytes()))
+            {
                 Some(p) => {
                     self.pos += p.len();
                     TokenKind::Punct(p)
@@ -808,5 +811,254 @@ fn push_utf8(out: &mut Vec<u8>, cp: u32) {
             byte(0x80 | ((cp >> 6) & 0x3F)),
             byte(0x80 | (cp & 0x3F)),
         ]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tokens of `<?php ` + `code`, without the open tag.
+    fn kinds(code: &str) -> Vec<TokenKind> {
+        tokenize(&format!("<?php {code}"))
+            .unwrap()
+            .into_iter()
+            .map(|t| t.kind)
+            .filter(|k| *k != TokenKind::OpenTag)
+            .collect()
+    }
+
+    fn string(code: &str) -> Vec<u8> {
+        match kinds(code).as_slice() {
+            [TokenKind::Str(bytes)] => bytes.clone(),
+            other => panic!("{code}: {other:?}"),
+        }
+    }
+
+    fn error(code: &str) -> SyntaxErrorKind {
+        tokenize(&format!("<?php {code}")).unwrap_err().kind
+    }
+
+    #[test]
+    fn single_quotes_unescape_only_the_quote_and_the_backslash() {
+        assert_eq!(string(r"'a\'b\\c\n\x41\$'"), br"a'b\c\n\x41\$");
+        assert_eq!(string(r"'\\\''"), br"\'");
+        assert_eq!(string("b'binary'"), b"binary");
+    }
+
+    #[test]
+    fn double_quotes_use_php_escapes() {
+        assert_eq!(
+            string(r#""\n\t\r\v\e\f\\\$\"""#),
+            b"\n\t\r\x0b\x1b\x0c\\$\""
+        );
+        assert_eq!(
+            string(r#""\101\x41\x4a\u{41}\u{1F600}\u{e9}""#),
+            "AAJA😀é".as_bytes()
+        );
+        // \400 overflows to \000 (PHP warns); \xZ, \q and \u without { stay as written.
+        assert_eq!(string(r#""\400\0\7""#), b"\0\0\x07");
+        assert_eq!(string(r#""\xZ\q\u00e9\'""#), br"\xZ\q\u00e9\'");
+        // Surrogates are encoded like any code point, giving invalid UTF-8 as in PHP.
+        assert_eq!(string(r#""\u{D800}""#), b"\xED\xA0\x80");
+        assert_eq!(string(r#""$ { $ 1 $1""#), b"$ { $ 1 $1");
+    }
+
+    #[test]
+    fn a_variable_in_double_quotes_makes_the_string_dynamic() {
+        for code in [
+            r#""$x""#,
+            r#""a{$x}b""#,
+            r#""${x}""#,
+            r#""{$_SERVER["HTTP_HOST"]}""#,
+            r#""{$a['k']}""#,
+            r#""\{$x}""#,
+            "`ls`",
+        ] {
+            assert_eq!(kinds(code), vec![TokenKind::DynamicStr], "{code}");
+        }
+        // The inner quotes of `{$a["k"]}` do not end the string.
+        assert_eq!(
+            kinds(r#""{$a["k"]}" . 'x'"#),
+            vec![
+                TokenKind::DynamicStr,
+                TokenKind::Punct("."),
+                TokenKind::Str(b"x".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn heredoc_and_nowdoc_follow_the_php_7_3_rules() {
+        // Checked with PHP 8.2: indentation of the closing label is removed, a blank line may be
+        // shorter, `\"` stays as written in a heredoc, the label may appear inside a line.
+        assert_eq!(
+            string("<<<EOT\n    x \\\" \\t EOT\n\n  \n    y\n    EOT"),
+            b"x \\\" \t EOT\n\n\ny"
+        );
+        assert_eq!(
+            string("<<<'EOT'\n  raw \\t $x {$y}\n  EOT\n"),
+            b"raw \\t $x {$y}"
+        );
+        assert_eq!(string("<<<\"EOT\"\r\nq\\tq\r\nEOT"), b"q\tq");
+        assert_eq!(string("<<<EOT\nEOT"), b"");
+        assert_eq!(string("<<<EOT\nEOTX\nEOT"), b"EOTX");
+        assert_eq!(
+            kinds("<<<EOT\n$x\nEOT;"),
+            vec![TokenKind::DynamicStr, TokenKind::Punct(";")]
+        );
+        assert_eq!(
+            error("<<<EOT\n    x\n  y\n    EOT;"),
+            SyntaxErrorKind::InvalidHeredocIndentation
+        );
+        assert_eq!(
+            error("<<<EOT\n\tx\n \tEOT;"),
+            SyntaxErrorKind::InvalidHeredocIndentation
+        );
+        assert_eq!(error("<<<EOT\nx\n"), SyntaxErrorKind::UnterminatedHeredoc);
+        // Not a heredoc: a shift and a comparison.
+        assert_eq!(
+            kinds("1 <<<2"),
+            vec![
+                TokenKind::Int(1),
+                TokenKind::Punct("<<"),
+                TokenKind::Punct("<"),
+                TokenKind::Int(2)
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_are_read_in_every_base_with_separators() {
+        let cases: &[(&str, TokenKind)] = &[
+            ("0x1A", TokenKind::Int(26)),
+            ("0X1a", TokenKind::Int(26)),
+            ("0b11", TokenKind::Int(3)),
+            ("0B1_1", TokenKind::Int(3)),
+            ("0o17", TokenKind::Int(15)),
+            ("017", TokenKind::Int(15)),
+            ("0", TokenKind::Int(0)),
+            ("1_000", TokenKind::Int(1000)),
+            ("1.5", TokenKind::Float(1.5)),
+            (".5", TokenKind::Float(0.5)),
+            ("1.", TokenKind::Float(1.0)),
+            ("1e3", TokenKind::Float(1000.0)),
+            ("1E-2", TokenKind::Float(0.01)),
+            ("1_0.5_0e1_0", TokenKind::Float(10.5e10)),
+            ("9223372036854775807", TokenKind::Int(i64::MAX)),
+            (
+                "9223372036854775808",
+                TokenKind::Float(9_223_372_036_854_775_808.0),
+            ),
+            ("0x7FFFFFFFFFFFFFFF", TokenKind::Int(i64::MAX)),
+            (
+                "0xFFFFFFFFFFFFFFFF",
+                TokenKind::Float(18_446_744_073_709_551_615.0),
+            ),
+        ];
+        for (code, expected) in cases {
+            assert_eq!(kinds(code), vec![expected.clone()], "{code}");
+        }
+        assert_eq!(error("089"), SyntaxErrorKind::InvalidNumber);
+        // `1_` is the number 1 and the name `_`, as in PHP.
+        assert_eq!(kinds("1_"), vec![TokenKind::Int(1), TokenKind::Name]);
+    }
+
+    #[test]
+    fn comments_of_every_kind_are_skipped() {
+        assert_eq!(
+            kinds("// x\n# y\n/* z */ /** w */ 1"),
+            vec![TokenKind::Int(1)]
+        );
+        // `#[` is an attribute, not a comment.
+        assert_eq!(
+            kinds("#[A] 1"),
+            vec![
+                TokenKind::Punct("#["),
+                TokenKind::Name,
+                TokenKind::Punct("]"),
+                TokenKind::Int(1)
+            ]
+        );
+        // A line comment ends before `?>`; an open `/*` runs to the end (PHP only warns).
+        assert_eq!(kinds("// x ?> html"), vec![TokenKind::CloseTag]);
+        assert_eq!(kinds("1 /* never closed"), vec![TokenKind::Int(1)]);
+    }
+
+    #[test]
+    fn text_outside_php_tags_is_skipped() {
+        let tokens = tokenize("<html><?xml x ?><?PHP\n1 ?>\ntext <?= 2 ?><? 3").unwrap();
+        let kinds: Vec<_> = tokens.into_iter().map(|t| t.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                TokenKind::OpenTag,
+                TokenKind::Int(1),
+                TokenKind::CloseTag,
+                TokenKind::OpenTag,
+                TokenKind::Int(2),
+                TokenKind::CloseTag,
+                TokenKind::OpenTag,
+                TokenKind::Int(3),
+            ]
+        );
+        assert_eq!(tokenize("no php here").unwrap(), vec![]);
+        assert_eq!(tokenize("<?phpx").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn names_keep_their_namespace_separators() {
+        let src = "<?php \\define Foo\\Bar $x $ \\";
+        let tokens = tokenize(src).unwrap();
+        let texts: Vec<_> = tokens
+            .iter()
+            .skip(1)
+            .map(|t| (&src[t.start..t.end], t.kind.clone()))
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                ("\\define", TokenKind::Name),
+                ("Foo\\Bar", TokenKind::Name),
+                ("$x", TokenKind::Variable),
+                ("$", TokenKind::Punct("$")),
+                ("\\", TokenKind::Punct("\\")),
+            ]
+        );
+    }
+
+    #[test]
+    fn halt_compiler_ends_the_code() {
+        assert_eq!(
+            kinds("1; __halt_compiler(); 'unterminated"),
+            vec![TokenKind::Int(1), TokenKind::Punct(";"), TokenKind::Name]
+        );
+    }
+
+    #[test]
+    fn unterminated_strings_and_bad_escapes_are_errors_at_their_start() {
+        let err = tokenize("<?php\n  'abc").unwrap_err();
+        assert_eq!(
+            err,
+            LexError {
+                offset: 8,
+                kind: SyntaxErrorKind::UnterminatedString
+            }
+        );
+        assert_eq!(error("\"abc"), SyntaxErrorKind::UnterminatedString);
+        assert_eq!(error("\"{$a"), SyntaxErrorKind::UnterminatedString);
+        assert_eq!(error("`abc"), SyntaxErrorKind::UnterminatedString);
+        assert_eq!(error(r#""\u{}""#), SyntaxErrorKind::InvalidUnicodeEscape);
+        assert_eq!(
+            error(r#""\u{110000}""#),
+            SyntaxErrorKind::InvalidUnicodeEscape
+        );
+        assert_eq!(error(r#""\u{41""#), SyntaxErrorKind::InvalidUnicodeEscape);
+        assert_eq!(
+            error(r#""\u{FFFFFFFFFFFF}""#),
+            SyntaxErrorKind::InvalidUnicodeEscape
+        );
+        let deep = format!("\"{}", "{$a[\"".repeat(100));
+        assert_eq!(error(&deep), SyntaxErrorKind::NestingTooDeep);
     }
 }

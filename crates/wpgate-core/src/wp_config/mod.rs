@@ -550,7 +550,7 @@ impl WpConfig {
         let Some(definition) = &self.parsed.table_prefix else {
             return Err(WpConfigError::MissingTablePrefix {
                 file: self.file.clone(),
-                hint: self.missing_hint("$table_prefix"),
+                hint: self.missing_hint(),
             });
         };
         let Some(bytes) = definition.php_bytes() else {
@@ -615,7 +615,7 @@ impl WpConfig {
         self.string(name)?.ok_or_else(|| WpConfigError::Missing {
             file: self.file.clone(),
             name: name.to_owned(),
-            hint: self.missing_hint(name),
+            hint: self.missing_hint(),
             env_var: env_var(name),
         })
     }
@@ -631,7 +631,7 @@ impl WpConfig {
     }
 
     /// Why a definition may be missing, for the error message.
-    fn missing_hint(&self, name: &str) -> String {
+    fn missing_hint(&self) -> String {
         if !self.parsed.has_open_tag {
             return " (the file has no <?php tag: it is not PHP code)".to_owned();
         }
@@ -641,9 +641,6 @@ impl WpConfig {
                  evaluate)",
                 first.line, first.class
             );
-        }
-        if let Some(shadowed) = self.parsed.shadowed.iter().find(|d| d.name == name) {
-            return format!(" (line {} defines it too late)", shadowed.line);
         }
         let loader = self
             .parsed
@@ -678,7 +675,7 @@ impl fmt::Debug for WpConfig {
 }
 
 impl Definition {
-    pub(crate) fn new(
+    pub(super) fn new(
         name: String,
         value: Value,
         line: usize,
@@ -914,5 +911,938 @@ fn php_float_string(f: f64) -> String {
         let point = usize::try_from(decpt).unwrap_or(0);
         let (int, frac) = digits.split_at_checked(point).unwrap_or((digits, ""));
         format!("{sign}{int}.{frac}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    const SAMPLE: &str = include_str!("testdata/sample.php");
+    const HAND_EDITED: &str = include_str!("testdata/hand-edited.php");
+    const DEBIAN: &str = include_str!("testdata/debian-wp-config.php");
+    const BEDROCK: &str = include_str!("testdata/bedrock-application.php");
+
+    /// The 1-based line of the first occurrence of `needle`.
+    fn line_of(src: &str, needle: &str) -> usize {
+        let at = src
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in source"));
+        src[..at].matches('\n').count() + 1
+    }
+
+    fn secret(s: &Option<SecretString>) -> Option<&str> {
+        s.as_ref().map(|s| s.expose_secret())
+    }
+
+    fn value(config: &WpConfig, name: &str) -> Value {
+        config.constant(name).unwrap().value().clone()
+    }
+
+    #[test]
+    fn the_sample_file_reads_completely() {
+        let config = WpConfig::parse(SAMPLE).unwrap();
+        assert_eq!(config.db_name().unwrap(), "database_name_here");
+        assert_eq!(config.db_user().unwrap(), "username_here");
+        assert_eq!(
+            config.db_password().unwrap().expose_secret(),
+            "password_here"
+        );
+        assert_eq!(config.db_host().unwrap(), DbHost::DefaultSocket);
+        assert_eq!(config.db_charset().unwrap(), Some("utf8"));
+        assert_eq!(config.db_collate().unwrap(), Some(""));
+        assert_eq!(config.table_prefix().unwrap(), "wp_");
+        assert_eq!(config.bool("WP_DEBUG").unwrap(), Some(false));
+
+        let salts = config.salts().unwrap();
+        for salt in [
+            &salts.auth_key,
+            &salts.secure_auth_key,
+            &salts.logged_in_key,
+            &salts.nonce_key,
+            &salts.auth_salt,
+            &salts.secure_auth_salt,
+            &salts.logged_in_salt,
+            &salts.nonce_salt,
+        ] {
+            assert_eq!(secret(salt), Some("put your unique phrase here"));
+        }
+        assert!(salts.secret_key.is_none() && salts.secret_salt.is_none());
+
+        // ABSPATH is `__DIR__ . '/'` inside `if ( ! defined( 'ABSPATH' ) )`.
+        let abspath = config.constant("ABSPATH").unwrap();
+        assert!(abspath.is_conditional());
+        assert_eq!(
+            abspath.value(),
+            &Value::NonLiteral {
+                source: "__DIR__ . '/'".into()
+            }
+        );
+        assert!(!config.constant("DB_NAME").unwrap().is_conditional());
+        assert_eq!(
+            config.constant("DB_HOST").unwrap().line(),
+            line_of(SAMPLE, "define( 'DB_HOST'")
+        );
+        assert_eq!(config.constant("DB_HOST").unwrap().column(), 1);
+        assert_eq!(config.includes().len(), 1);
+        assert_eq!(
+            config.includes()[0].source(),
+            "require_once ABSPATH . 'wp-settings.php'"
+        );
+        assert_eq!(
+            config.cookie_constants().unwrap(),
+            CookieConstants::default()
+        );
+        assert!(config.shadowed().is_empty());
+        assert_eq!(config.constants().count(), 16);
+    }
+
+    #[test]
+    fn a_hand_edited_file_reads_as_php_sees_it() {
+        // Expected values printed by PHP 8.2 running the file (with stub functions).
+        let config = WpConfig::parse(HAND_EDITED).unwrap();
+        assert_eq!(config.db_name().unwrap(), "shop");
+        assert_eq!(config.db_user().unwrap(), "shop_user");
+        assert_eq!(
+            config.db_password().unwrap().expose_secret(),
+            "p@ss$word\\\"1é"
+        );
+        assert_eq!(
+            config.db_host().unwrap(),
+            DbHost::Tcp {
+                host: "db.internal".into(),
+                port: Some(3307)
+            }
+        );
+        assert_eq!(config.db_charset().unwrap(), Some("utf8mb4"));
+        assert_eq!(config.db_collate().unwrap(), Some("utf8mb4_unicode_520_ci"));
+        assert_eq!(config.table_prefix().unwrap(), "shop_");
+
+        assert_eq!(
+            config.string("AUTH_KEY").unwrap(),
+            Some("it's a \\ backslash and a \\n kept")
+        );
+        assert_eq!(
+            config.string("SECURE_AUTH_KEY").unwrap(),
+            Some("tab\there $dollar {brace} ABC")
+        );
+        assert_eq!(
+            config.string("LOGGED_IN_KEY").unwrap(),
+            Some("nowdoc $not {$interpolated} \\n")
+        );
+        assert_eq!(
+            config.string("NONCE_KEY").unwrap(),
+            Some("heredoc \t \"quotes\" $ok")
+        );
+        assert_eq!(config.string("AUTH_SALT").unwrap(), Some("concatenated"));
+        assert_eq!(config.string("SECURE_AUTH_SALT").unwrap(), Some("0"));
+        assert_eq!(value(&config, "SECURE_AUTH_SALT"), Value::Int(0));
+
+        // Not literals: an error only when asked.
+        let err = config.salts().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "wp-config.php:{}: LOGGED_IN_SALT is not a literal (getenv('LOGGED_IN_SALT')); \
+                 set WPGATE_LOGGED_IN_SALT instead",
+                line_of(HAND_EDITED, "define('LOGGED_IN_SALT'")
+            )
+        );
+        assert!(config.string("NONCE_SALT").is_err());
+
+        // The second DB_NAME is ignored, as PHP does.
+        assert_eq!(config.shadowed()[0].name(), "DB_NAME");
+        assert_eq!(
+            config.shadowed()[0].value(),
+            &Value::String(b"second_definition_is_ignored".to_vec())
+        );
+
+        // Comments, class constants, method/function/closure bodies and other receivers
+        // define nothing.
+        for absent in [
+            "COMMENTED",
+            "NOT_A_CONSTANT",
+            "NOT_A_CONSTANT_EITHER",
+            "COOKIE_DOMAIN",
+        ] {
+            assert!(config.constant(absent).is_none(), "{absent}");
+        }
+
+        // `const` and earlier constants fold into later values.
+        let cookies = config.cookie_constants().unwrap();
+        assert_eq!(cookies.wp_home.as_deref(), Some("https://shop.example"));
+        assert_eq!(
+            cookies.wp_siteurl.as_deref(),
+            Some("https://shop.example/wp")
+        );
+        assert_eq!(
+            cookies.wp_content_url.as_deref(),
+            Some("https://shop.example/content")
+        );
+        assert_eq!(
+            cookies.wp_plugin_url.as_deref(),
+            Some("https://shop.example/content/plugins")
+        );
+        assert_eq!(cookies.force_ssl_admin, Some(true));
+        assert!(!config.constant("UPLOADS_DIR").unwrap().is_literal());
+
+        // First of two conditional branches counts, and says so.
+        let debug = config.constant("WP_DEBUG").unwrap();
+        assert_eq!(debug.value(), &Value::Bool(true));
+        assert!(debug.is_conditional());
+        let names: Vec<_> = config.shadowed().iter().map(Definition::name).collect();
+        assert_eq!(
+            names,
+            ["DB_NAME", "WP_DEBUG"],
+            "the else branch is kept aside"
+        );
+
+        assert_eq!(value(&config, "WP_MEMORY_LIMIT"), Value::Int(256));
+        assert_eq!(value(&config, "EMPTY_TRASH_DAYS"), Value::Int(-3));
+        assert_eq!(value(&config, "AUTOSAVE_INTERVAL"), Value::Float(1605.0));
+        assert_eq!(config.string("AUTOSAVE_INTERVAL").unwrap(), Some("1605"));
+        assert_eq!(value(&config, "WP_POST_REVISIONS"), Value::Null);
+        assert_eq!(config.string("WP_POST_REVISIONS").unwrap(), Some(""));
+    }
+
+    #[test]
+    fn debians_master_config_gives_its_fallbacks_marked_conditional() {
+        let config = WpConfig::parse(DEBIAN).unwrap();
+        // The real values live in /etc/wordpress/config-<host>.php; this file only has the
+        // `if (!defined(…))` fallbacks, which is what we report, flagged as conditional.
+        for (name, expected) in [
+            ("DB_NAME", "wordpress"),
+            ("DB_USER", "wordpress"),
+            ("DB_HOST", "localhost"),
+        ] {
+            let definition = config.constant(name).unwrap();
+            assert_eq!(config.string(name).unwrap(), Some(expected));
+            assert!(definition.is_conditional(), "{name}");
+        }
+        assert_eq!(config.bool("WP_AUTO_UPDATE_CORE").unwrap(), Some(false));
+        assert_eq!(config.bool("wp_auto_update_core").unwrap(), Some(false));
+        assert_eq!(config.table_prefix().unwrap(), "wp_");
+        assert!(config.table_prefix_definition().unwrap().is_conditional());
+
+        // DEBIAN_FILE is a variable in three branches: first wins, non-literal, conditional.
+        let debian_file = config.constant("DEBIAN_FILE").unwrap();
+        assert_eq!(
+            debian_file.value(),
+            &Value::NonLiteral {
+                source: "$debian_file".into()
+            }
+        );
+        assert!(debian_file.is_conditional());
+        assert_eq!(config.shadowed().len(), 2);
+
+        // The password is nowhere in this file: the error points at the included file.
+        let err = config.db_password().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "wp-config.php: no define() found for DB_PASSWORD (it may come from the file \
+                 included at line {}: require_once($debian_file)); set WPGATE_DB_PASSWORD",
+                line_of(DEBIAN, "require_once($debian_file)")
+            )
+        );
+        assert_eq!(config.includes().len(), 4);
+        assert!(config.salts().unwrap().auth_key.is_none());
+    }
+
+    #[test]
+    fn a_bedrock_config_explains_why_db_name_is_missing() {
+        let config = WpConfig::parse(BEDROCK).unwrap();
+        let err = config.db_name().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "wp-config.php: no define() found for DB_NAME (line {} calls Config::define(), \
+                 the Bedrock style, which wpgate does not evaluate); set WPGATE_DB_NAME",
+                line_of(BEDROCK, "Config::define('WP_HOME'")
+            )
+        );
+        assert!(matches!(err, WpConfigError::Missing { ref name, .. } if name == "DB_NAME"));
+        assert!(config.constant("DB_CHARSET").is_none());
+        assert!(!config.constant("WP_ENV").unwrap().is_literal());
+        assert_eq!(
+            config.table_prefix().unwrap_err().to_string(),
+            format!(
+                "wp-config.php:{}: $table_prefix is not a literal (env('DB_PREFIX') ?: 'wp_'); \
+                 set WPGATE_TABLE_PREFIX instead",
+                line_of(BEDROCK, "$table_prefix")
+            )
+        );
+    }
+
+    #[test]
+    fn define_is_found_in_every_spelling() {
+        let src = "<?php\nDEFINE ( \"A\" , \"y\" ) ;\n\\define('B', 2);\ndefine\n(\n  'C'\n  ,\n  'z'\n  ,\n  true\n);\n\
+                   define((('D')), (('w')));\ndefine('E', 'v',);\ndefine(value: 'u', constant_name: 'F');\n\
+                   define ('G','t')?>";
+        let config = WpConfig::parse(src).unwrap();
+        let read: Vec<_> = config
+            .constants()
+            .map(|d| (d.name(), d.value().clone(), d.line()))
+            .collect();
+        assert_eq!(
+            read,
+            vec![
+                ("A", Value::String(b"y".to_vec()), 2),
+                ("B", Value::Int(2), 3),
+                ("C", Value::String(b"z".to_vec()), 4),
+                ("D", Value::String(b"w".to_vec()), 12),
+                ("E", Value::String(b"v".to_vec()), 13),
+                ("F", Value::String(b"u".to_vec()), 14),
+                ("G", Value::String(b"t".to_vec()), 15),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_first_definition_wins_and_later_ones_are_kept_aside() {
+        let src = "<?php define('X', 'one'); const X = 'two'; define('X', getenv('X'));";
+        let config = WpConfig::parse(src).unwrap();
+        assert_eq!(config.string("X").unwrap(), Some("one"));
+        let shadowed: Vec<_> = config
+            .shadowed()
+            .iter()
+            .map(|d| d.value().clone())
+            .collect();
+        assert_eq!(
+            shadowed,
+            vec![
+                Value::String(b"two".to_vec()),
+                Value::NonLiteral {
+                    source: "getenv('X')".into()
+                }
+            ]
+        );
+        // A later definition never shadows a non-literal first one either.
+        let config = WpConfig::parse("<?php define('X', $x); define('X', 'lit');").unwrap();
+        assert!(config.string("X").is_err());
+    }
+
+    #[test]
+    fn a_non_literal_is_an_error_only_when_asked_for() {
+        let src = "<?php\n\n// database\ndefine( 'DB_PASSWORD', getenv('DB_PASS') );\ndefine('DB_NAME', 'x');";
+        let config = WpConfig::parse(src).unwrap();
+        assert_eq!(config.db_name().unwrap(), "x");
+        let err = config.db_password().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "wp-config.php:4: DB_PASSWORD is not a literal (getenv('DB_PASS')); set \
+             WPGATE_DB_PASSWORD instead"
+        );
+        assert_eq!(
+            err,
+            WpConfigError::NotLiteral {
+                file: "wp-config.php".into(),
+                line: 4,
+                name: "DB_PASSWORD".into(),
+                source_text: "getenv('DB_PASS')".into(),
+                env_var: "WPGATE_DB_PASSWORD".into(),
+            }
+        );
+        let named = WpConfig::parse_named("/etc/wordpress/config-example.org.php", src).unwrap();
+        assert!(
+            named
+                .db_password()
+                .unwrap_err()
+                .to_string()
+                .starts_with("/etc/wordpress/config-example.org.php:4: ")
+        );
+    }
+
+    #[test]
+    fn literals_inside_a_secret_expression_are_masked() {
+        let src = "<?php define('DB_PASSWORD', getenv('DB_PASS') ?: 'hunter2');\n\
+                   define('AUTH_KEY', $_ENV['AUTH_KEY'] ?? \"s3cr3t\" . /* old: pw */ 42);\n\
+                   define('WP_HOME', getenv('HOME') ?: 'https://example.org');";
+        let config = WpConfig::parse(src).unwrap();
+        let err = config.db_password().unwrap_err().to_string();
+        assert!(err.contains("(getenv('DB_PASS') ?: '***')"), "{err}");
+        let err = config.salts().unwrap_err().to_string();
+        assert!(
+            err.contains("($_ENV['AUTH_KEY'] ?? '***' . '***')"),
+            "{err}"
+        );
+        // Not a secret: shown as written.
+        let err = config.string("WP_HOME").unwrap_err().to_string();
+        assert!(
+            err.contains("(getenv('HOME') ?: 'https://example.org')"),
+            "{err}"
+        );
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("s3cr3t") && !debug.contains("pw"));
+        assert!(debug.contains("https://example.org"));
+    }
+
+    #[test]
+    fn debug_output_masks_secret_values() {
+        let src = "<?php define('DB_NAME', 'visible_db'); define('DB_PASSWORD', 'hunter2');\n\
+                   define('AUTH_KEY', 'k-e-y'); define('NONCE_SALT', 's-a-l-t');\n\
+                   define('WP_REDIS_PASSWORD', 'redispw'); define('SECRET_KEY', 'legacy');\n\
+                   $table_prefix = 'visible_';";
+        let config = WpConfig::parse(src).unwrap();
+        let debug = format!("{config:?}");
+        for hidden in ["hunter2", "k-e-y", "s-a-l-t", "redispw", "legacy"] {
+            assert!(!debug.contains(hidden), "{hidden} leaked: {debug}");
+        }
+        for shown in ["visible_db", "visible_", "[REDACTED]", "DB_PASSWORD"] {
+            assert!(debug.contains(shown), "{shown} missing: {debug}");
+        }
+        let salts = config.salts().unwrap();
+        assert!(!format!("{salts:?}").contains("k-e-y"));
+        assert!(config.constant("DB_PASSWORD").unwrap().is_secret());
+        assert!(!config.constant("DB_NAME").unwrap().is_secret());
+    }
+
+    #[test]
+    fn conditions_mark_definitions_but_do_not_hide_them() {
+        let src = r#"<?php
+if ( ! defined( 'A' ) ) { define( 'A', 1 ); }
+if (!defined('B')) define('B', 2);
+define('C', 3);
+if ($x): define('D', 4); elseif ($y): define('E', 5); else: define('F', 6); endif;
+define('G', 7);
+defined('H') || define('H', 8);
+defined('I') or define('I', 9);
+$flag ? define('J', 10) : define('K', 11);
+switch ($env) { case 'prod': define('L', 12); break; }
+while (false) define('M', 13);
+foreach ($list as $item) { define('N', 14); }
+try { define('O', 15); } catch (Exception $e) { define('P', 16); } finally { define('Q', 17); }
+if ($a) { if ($b) { } define('R', 18); }
+if ($a) define('S', 19); else define('T', 20);
+define('U', 21);
+{ define('V', 22); }
+"#;
+        let config = WpConfig::parse(src).unwrap();
+        let conditional: String = config
+            .constants()
+            .filter(|d| d.is_conditional())
+            .map(|d| d.name().to_owned())
+            .collect();
+        let unconditional: String = config
+            .constants()
+            .filter(|d| !d.is_conditional())
+            .map(|d| d.name().to_owned())
+            .collect();
+        assert_eq!(conditional, "ABDEFHIJKLMNPRST");
+        assert_eq!(unconditional, "CGOQUV");
+    }
+
+    #[test]
+    fn function_and_class_bodies_define_nothing() {
+        let src = r#"<?php
+function setup() { define('A', 1); }
+$f = function () use ($x) { define('B', 2); };
+class Conf { const C = 3; public static function go(): void { define('D', 4); } }
+interface I { const E = 5; }
+enum Suit: string { const F = 6; case Hearts = 'H'; }
+$anon = new class(1) { const G = 7; };
+abstract class Base { abstract function run(); }
+$g = fn() => define('Z', 0);
+array_map(fn ($x) => $x, []);
+define('H', 8);
+const I = 9, J = 'ten';
+"#;
+        let config = WpConfig::parse(src).unwrap();
+        let names: Vec<_> = config.constants().map(Definition::name).collect();
+        assert_eq!(names, ["H", "I", "J"]);
+        assert_eq!(config.string("J").unwrap(), Some("ten"));
+    }
+
+    #[test]
+    fn namespaced_const_gets_the_namespace_and_define_does_not() {
+        let config =
+            WpConfig::parse("<?php namespace Site\\Config; const X = 1; define('Y', 2);").unwrap();
+        assert!(config.constant("Site\\Config\\X").is_some());
+        assert!(config.constant("Y").is_some());
+    }
+
+    #[test]
+    fn unrelated_code_is_skipped() {
+        let src = r#"<?php
+declare(strict_types=1);
+use Foo\Bar;
+use const Foo\BAZ;
+require_once __DIR__ . '/vendor/autoload.php';
+ini_set('memory_limit', '256M');
+$vars = ['x' => [1, 2, (3)], 'y' => fn($a) => $a * 2];
+$match = match ($x) { 1 => 'one', default => 'other' };
+$obj?->define('NO', 1);
+Config::define('NO2', 1);
+function define_all(array $values) { foreach ($values as $k => $v) { define($k, $v); } }
+define($dynamic, 'value');
+define(...$args);
+define('Foo::BAR', 1);
+echo <<<HTML
+  <p>{$vars['x']}</p>
+  HTML;
+@include 'optional.php';
+define('KEPT', 'yes');
+"#;
+        let config = WpConfig::parse(src).unwrap();
+        let names: Vec<_> = config.constants().map(Definition::name).collect();
+        assert_eq!(names, ["KEPT"]);
+        assert_eq!(config.includes().len(), 2);
+    }
+
+    #[test]
+    fn literal_expressions_fold_like_php() {
+        let src = r#"<?php
+define('A', 'a' . 'b' . "c");
+define('B', 'n' . 1 . true . false . null . 1.5);
+define('C', -1);
+define('D', - 1.5);
+define('E', +2);
+define('F', -(3));
+define('G', A . '-' . B);
+define('H', (('x')));
+define('I', 'a' . $b);
+define('J', 60 * 60);
+define('K', -'5');
+define('L', PHP_EOL);
+define('M', \TRUE);
+define('N', -9223372036854775808);
+define('O', strtolower('X'));
+define('P', 1 . '');
+"#;
+        let config = WpConfig::parse(src).unwrap();
+        assert_eq!(config.string("A").unwrap(), Some("abc"));
+        assert_eq!(config.string("B").unwrap(), Some("n111.5"));
+        assert_eq!(value(&config, "C"), Value::Int(-1));
+        assert_eq!(value(&config, "D"), Value::Float(-1.5));
+        assert_eq!(value(&config, "E"), Value::Int(2));
+        assert_eq!(value(&config, "F"), Value::Int(-3));
+        assert_eq!(config.string("G").unwrap(), Some("abc-n111.5"));
+        assert_eq!(config.string("H").unwrap(), Some("x"));
+        for non_literal in ["I", "J", "K", "L", "O"] {
+            assert!(
+                !config.constant(non_literal).unwrap().is_literal(),
+                "{non_literal}"
+            );
+        }
+        assert_eq!(value(&config, "M"), Value::Bool(true));
+        // PHP reads 9223372036854775808 as a float before negating it.
+        assert_eq!(
+            value(&config, "N"),
+            Value::Float(-9_223_372_036_854_775_808.0)
+        );
+        assert_eq!(config.string("N").unwrap(), Some("-9.2233720368548E+18"));
+        assert_eq!(config.string("P").unwrap(), Some("1"));
+        assert_eq!(
+            value(&config, "J"),
+            Value::NonLiteral {
+                source: "60 * 60".into()
+            }
+        );
+    }
+
+    #[test]
+    fn floats_become_strings_as_php_prints_them() {
+        // Each pair printed by PHP 8.2 `(string)` (precision = 14).
+        let cases: &[(f64, &str)] = &[
+            (1e14, "1.0E+14"),
+            (1e15, "1.0E+15"),
+            (0.1, "0.1"),
+            (-0.0, "-0"),
+            (0.0, "0"),
+            (1e100, "1.0E+100"),
+            (123_456_789_012_345_678.0, "1.2345678901235E+17"),
+            (1.5e-5, "1.5E-5"),
+            (0.0001, "0.0001"),
+            (9_223_372_036_854_775_808.0, "9.2233720368548E+18"),
+            (0.1 + 0.2, "0.3"),
+            (1e-10, "1.0E-10"),
+            (99_999_999_999_999.0, "99999999999999"),
+            (1605.0, "1605"),
+            (-2.5, "-2.5"),
+            (f64::INFINITY, "INF"),
+            (f64::NEG_INFINITY, "-INF"),
+            (f64::NAN, "NAN"),
+        ];
+        for (f, expected) in cases {
+            assert_eq!(php_float_string(*f), *expected, "{f:e}");
+        }
+    }
+
+    #[test]
+    fn bool_follows_php_truthiness() {
+        let src = r#"<?php
+define('T1', true); define('T2', 'false'); define('T3', '0.0'); define('T4', ' '); define('T5', -1);
+define('T6', 0.5); define('T7', "00");
+define('F1', false); define('F2', ''); define('F3', '0'); define('F4', 0); define('F5', 0.0);
+define('F6', null); define('F7', -0.0); define('F8', FALSE);
+"#;
+        let config = WpConfig::parse(src).unwrap();
+        for name in ["T1", "T2", "T3", "T4", "T5", "T6", "T7"] {
+            assert_eq!(config.bool(name).unwrap(), Some(true), "{name}");
+        }
+        for name in ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8"] {
+            assert_eq!(config.bool(name).unwrap(), Some(false), "{name}");
+        }
+        assert_eq!(config.bool("UNDEFINED").unwrap(), None);
+        assert_eq!(config.string("T1").unwrap(), Some("1"));
+        assert_eq!(config.string("F1").unwrap(), Some(""));
+    }
+
+    #[test]
+    fn windows_line_endings_and_a_byte_order_mark_are_fine() {
+        let unix = SAMPLE;
+        let windows = format!("\u{feff}{}", unix.replace('\n', "\r\n"));
+        let a = WpConfig::parse(unix).unwrap();
+        let b = WpConfig::parse(&windows).unwrap();
+        assert_eq!(b.db_name().unwrap(), "database_name_here");
+        assert_eq!(b.table_prefix().unwrap(), "wp_");
+        for (x, y) in a.constants().zip(b.constants()) {
+            assert_eq!(
+                (x.name(), x.line(), x.value()),
+                (y.name(), y.line(), y.value())
+            );
+        }
+        assert_eq!(a.constants().count(), b.constants().count());
+        // A lone CR also ends a line for PHP.
+        let mac = WpConfig::parse("<?php\rdefine('A', 1);\r\rdefine('B', 2);").unwrap();
+        assert_eq!(mac.constant("B").unwrap().line(), 4);
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err =
+            WpConfig::parse("<?php\ndefine('A', 1);\ndefine('DB_NAME', 'oops);\n").unwrap_err();
+        assert_eq!(err.to_string(), "wp-config.php:3:19: unterminated string");
+        assert_eq!(
+            err,
+            WpConfigError::Syntax {
+                file: "wp-config.php".into(),
+                line: 3,
+                column: 19,
+                kind: SyntaxErrorKind::UnterminatedString
+            }
+        );
+        let err = WpConfig::parse("<?php\n  define('A', 'é' . 'x'\n").unwrap_err();
+        assert_eq!(err.to_string(), "wp-config.php:2:9: define( is not closed");
+        let err = WpConfig::parse("<?php define('A');").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "wp-config.php:1:7: define() needs a name and a value"
+        );
+        let err = WpConfig::parse("<?php define('A', 1 ?> x").unwrap_err();
+        assert!(matches!(
+            err,
+            WpConfigError::Syntax {
+                kind: SyntaxErrorKind::UnclosedCall,
+                ..
+            }
+        ));
+        let err = WpConfig::parse("<?php define('A', 'é'); define('B', \"\\u{zz}\");").unwrap_err();
+        assert_eq!(err.to_string(), "wp-config.php:1:38: invalid \\u{…} escape");
+    }
+
+    #[test]
+    fn table_prefix_rules() {
+        let missing = WpConfig::parse("<?php define('DB_NAME', 'x');").unwrap();
+        assert_eq!(
+            missing.table_prefix().unwrap_err().to_string(),
+            "wp-config.php: $table_prefix is not assigned; WordPress requires it (without one it \
+             warns and uses no prefix at all); set WPGATE_TABLE_PREFIX"
+        );
+        let invalid = WpConfig::parse("<?php\n$table_prefix = 'wp-';").unwrap();
+        assert_eq!(
+            invalid.table_prefix().unwrap_err().to_string(),
+            "wp-config.php:2: $table_prefix \"wp-\" may only contain letters, digits and \
+             underscores (WordPress refuses to start with it)"
+        );
+        let last = WpConfig::parse("<?php $table_prefix = 'a_'; $table_prefix = 'b_';").unwrap();
+        assert_eq!(last.table_prefix().unwrap(), "b_");
+        let guarded = WpConfig::parse(
+            "<?php $table_prefix = 'a_'; if (!isset($table_prefix)) $table_prefix = 'wp_';",
+        )
+        .unwrap();
+        assert_eq!(guarded.table_prefix().unwrap(), "a_");
+        let coalesce =
+            WpConfig::parse("<?php $table_prefix = 'a_'; $table_prefix ??= 'wp_';").unwrap();
+        assert_eq!(coalesce.table_prefix().unwrap(), "a_");
+        let appended =
+            WpConfig::parse("<?php $table_prefix = 'a_'; $table_prefix .= 'b_';").unwrap();
+        assert!(matches!(
+            appended.table_prefix().unwrap_err(),
+            WpConfigError::NotLiteral { ref env_var, ref source_text, .. }
+                if env_var == "WPGATE_TABLE_PREFIX" && source_text == "$table_prefix .= 'b_'"
+        ));
+        let compared =
+            WpConfig::parse("<?php $table_prefix = 'a_'; if ($table_prefix == 'x') {}").unwrap();
+        assert_eq!(compared.table_prefix().unwrap(), "a_");
+        let in_function = WpConfig::parse("<?php function f() { $table_prefix = 'x_'; }").unwrap();
+        assert!(in_function.table_prefix().is_err());
+        let numeric = WpConfig::parse("<?php $table_prefix = 1;").unwrap();
+        assert_eq!(numeric.table_prefix().unwrap(), "1");
+        let empty = WpConfig::parse("<?php $table_prefix = '';").unwrap();
+        assert_eq!(empty.table_prefix().unwrap(), "");
+    }
+
+    #[test]
+    fn db_getters_name_what_is_missing_or_wrong() {
+        let config = WpConfig::parse("<?php\ndefine('DB_HOST', 'db:99999');").unwrap();
+        assert_eq!(
+            config.db_name().unwrap_err().to_string(),
+            "wp-config.php: no define() found for DB_NAME; set WPGATE_DB_NAME"
+        );
+        assert_eq!(
+            config.db_host().unwrap_err().to_string(),
+            "wp-config.php:2: DB_HOST \"db:99999\": port 99999 is out of range (1-65535)"
+        );
+        assert_eq!(config.db_charset().unwrap(), None);
+        let not_php = WpConfig::parse("DB_NAME=wordpress\n").unwrap();
+        assert_eq!(
+            not_php.db_name().unwrap_err().to_string(),
+            "wp-config.php: no define() found for DB_NAME (the file has no <?php tag: it is not \
+             PHP code); set WPGATE_DB_NAME"
+        );
+        let late = WpConfig::parse("<?php function f() {} define('DB_USER', 'u');").unwrap();
+        assert_eq!(late.db_user().unwrap(), "u");
+    }
+
+    #[test]
+    fn cookie_constants_are_read_when_predefined() {
+        let src = r#"<?php
+define('COOKIE_DOMAIN', false);
+define('COOKIEPATH', '/');
+define('SITECOOKIEPATH', '/wp/');
+define('ADMIN_COOKIE_PATH', SITECOOKIEPATH . 'wp-admin');
+define('PLUGINS_COOKIE_PATH', '/wp-content/plugins');
+define('COOKIEHASH', md5('https://example.org'));
+define('MULTISITE', true);
+define('SUBDOMAIN_INSTALL', false);
+define('DOMAIN_CURRENT_SITE', 'example.org');
+define('PATH_CURRENT_SITE', '/');
+"#;
+        let config = WpConfig::parse(src).unwrap();
+        let err = config.cookie_constants().unwrap_err();
+        assert!(matches!(err, WpConfigError::NotLiteral { ref name, .. } if name == "COOKIEHASH"));
+        let fixed = src.replace(
+            "md5('https://example.org')",
+            "'0123456789abcdef0123456789abcdef'",
+        );
+        let cookies = WpConfig::parse(&fixed).unwrap().cookie_constants().unwrap();
+        assert_eq!(
+            cookies,
+            CookieConstants {
+                cookie_domain: Some(String::new()),
+                cookiepath: Some("/".into()),
+                sitecookiepath: Some("/wp/".into()),
+                admin_cookie_path: Some("/wp/wp-admin".into()),
+                plugins_cookie_path: Some("/wp-content/plugins".into()),
+                cookiehash: Some("0123456789abcdef0123456789abcdef".into()),
+                multisite: Some(true),
+                subdomain_install: Some(false),
+                domain_current_site: Some("example.org".into()),
+                path_current_site: Some("/".into()),
+                ..CookieConstants::default()
+            }
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_kept_and_refused_as_text() {
+        let config = WpConfig::parse("<?php\ndefine('AUTH_KEY', \"\\xff\\xfe\");").unwrap();
+        assert_eq!(
+            config.bytes("AUTH_KEY").unwrap(),
+            Some(b"\xff\xfe".as_slice())
+        );
+        assert_eq!(
+            config.salts().unwrap_err().to_string(),
+            "wp-config.php:2: AUTH_KEY is not valid UTF-8"
+        );
+    }
+
+    #[test]
+    fn a_close_tag_ends_a_statement_and_html_between_is_ignored() {
+        let src = "<?php define('A', 1) ?>\n<p>define('HTML', 1);</p>\n<?php define('B', 2);";
+        let config = WpConfig::parse(src).unwrap();
+        let names: Vec<_> = config.constants().map(Definition::name).collect();
+        assert_eq!(names, ["A", "B"]);
+        // A `//` comment ends at `?>`: the define after it is HTML, not code.
+        let config = WpConfig::parse("<?php // note ?> define('C', 3);").unwrap();
+        assert_eq!(config.constants().count(), 0);
+    }
+
+    #[test]
+    #[ignore = "reads the Debian wordpress package's files (/usr/share/wordpress, /usr/share/doc/wordpress)"]
+    fn the_installed_wordpress_files_read_sensibly() {
+        let sample = std::fs::read_to_string("/usr/share/wordpress/wp-config-sample.php").unwrap();
+        let config = WpConfig::parse(&sample).unwrap();
+        assert_eq!(config.db_name().unwrap(), "database_name_here");
+        assert_eq!(config.table_prefix().unwrap(), "wp_");
+        let salts = config.salts().unwrap();
+        assert_eq!(
+            secret(&salts.nonce_salt),
+            Some("put your unique phrase here")
+        );
+        assert!(config.constant("ABSPATH").unwrap().is_conditional());
+
+        let debian = std::fs::read_to_string("/usr/share/wordpress/wp-config.php").unwrap();
+        let config = WpConfig::parse(&debian).unwrap();
+        assert!(config.constant("DB_NAME").unwrap().is_conditional());
+        assert_eq!(config.db_name().unwrap(), "wordpress");
+        assert_eq!(config.table_prefix().unwrap(), "wp_");
+        let err = config.db_password().unwrap_err().to_string();
+        assert!(
+            err.contains("may come from the file included at line"),
+            "{err}"
+        );
+
+        let default =
+            std::fs::read_to_string("/usr/share/doc/wordpress/examples/config-default.php")
+                .unwrap();
+        let config = WpConfig::parse_named("/etc/wordpress/config-default.php", &default).unwrap();
+        assert_eq!(
+            config.db_password().unwrap().expose_secret(),
+            "password_here"
+        );
+        assert_eq!(
+            config.string("WP_CONTENT_DIR").unwrap(),
+            Some("/var/lib/wordpress/wp-content")
+        );
+        assert!(
+            config.constant("WP_ALLOW_MULTISITE").is_none(),
+            "commented out"
+        );
+    }
+
+    /// Every getter on a parsed file: none of them may panic either.
+    fn exercise(config: &WpConfig) {
+        let _ = config.salts();
+        let _ = config.db_name();
+        let _ = config.db_user();
+        let _ = config.db_password();
+        let _ = config.db_host();
+        let _ = config.db_charset();
+        let _ = config.db_collate();
+        let _ = config.table_prefix();
+        let _ = config.cookie_constants();
+        let _ = format!("{config:?}");
+        for definition in config.constants().chain(config.shadowed()) {
+            let _ = config.string(definition.name());
+            let _ = config.bool(definition.name());
+        }
+    }
+
+    /// PHP-ish fragments, so that random files reach deep into the parser.
+    fn fragment() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "<?php ",
+            "?>",
+            "<?= ",
+            "define",
+            "DEFINE",
+            "\\define",
+            "const ",
+            "(",
+            ")",
+            "((",
+            "))",
+            "'A'",
+            "\"B\"",
+            "'DB_HOST'",
+            "'x:/s'",
+            ",",
+            ";",
+            "{",
+            "}",
+            "[",
+            "]",
+            "if",
+            "else",
+            "elseif",
+            "endif",
+            ":",
+            "function",
+            "class",
+            "fn",
+            "=>",
+            "$table_prefix",
+            "=",
+            ".=",
+            "??=",
+            ".",
+            "-",
+            "+",
+            "1",
+            "0x1F",
+            "1e5",
+            "089",
+            "1_0",
+            "true",
+            "NULL",
+            "getenv('X')",
+            "__DIR__",
+            "'\\''",
+            "\"\\u{41}\"",
+            "\"\\u{\"",
+            "\"$x\"",
+            "\"{$a[\"k\"]}\"",
+            "<<<EOT\n",
+            "<<<'N'\n",
+            "\nEOT",
+            "\n  N;",
+            "\n",
+            "\r\n",
+            "\r",
+            " ",
+            "//",
+            "#",
+            "#[",
+            "/*",
+            "*/",
+            "`",
+            "\\",
+            "::",
+            "->",
+            "?",
+            "||",
+            "or",
+            "namespace X;",
+            "require_once 'f';",
+            "é",
+            "\u{feff}",
+            "__halt_compiler();",
+            "...",
+            "constant_name:",
+            "value:",
+            "'AUTH_KEY'",
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_fails_without_panicking(src in any::<String>()) {
+            if let Ok(config) = WpConfig::parse(&src) {
+                exercise(&config);
+            }
+        }
+
+        #[test]
+        fn any_bytes_parse_or_fail_without_panicking(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let src = String::from_utf8_lossy(&bytes);
+            if let Ok(config) = WpConfig::parse(&src) {
+                exercise(&config);
+            }
+        }
+
+        #[test]
+        fn php_like_fragments_parse_or_fail_without_panicking(
+            parts in prop::collection::vec(fragment(), 0..64)
+        ) {
+            let src = parts.concat();
+            if let Ok(config) = WpConfig::parse(&src) {
+                exercise(&config);
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! Values are folded only from literals, `.` concatenation, unary signs, parentheses and
 //! constants defined earlier in the file; anything else is kept as source text.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -36,6 +37,10 @@ pub(super) struct ParseError {
 #[derive(Debug, Clone)]
 pub(super) struct LineIndex {
     starts: Vec<usize>,
+    /// The last position asked for (offset, line index, column): positions are mostly asked
+    /// in increasing order, so columns are counted from there instead of from the line start,
+    /// which keeps a file written on one long line linear.
+    last: Cell<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -50,7 +55,10 @@ impl LineIndex {
                 _ => {}
             }
         }
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            last: Cell::new((0, 0, 0)),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -59,10 +67,18 @@ impl LineIndex {
             .starts
             .partition_point(|start| *start <= offset)
             .saturating_sub(1);
-        let start = self.starts.get(line).copied().unwrap_or(0);
-        let column = src.as_bytes().get(start..offset).map_or(0, |text| {
-            text.iter().filter(|c| (**c & 0xC0) != 0x80).count()
-        });
+        let (last_offset, last_line, last_column) = self.last.get();
+        let (from, base) = if last_line == line && last_offset <= offset {
+            (last_offset, last_column)
+        } else {
+            (self.starts.get(line).copied().unwrap_or(0), 0)
+        };
+        // Characters, not bytes: UTF-8 continuation bytes do not start a character.
+        let column = base
+            + src.as_bytes().get(from..offset).map_or(0, |text| {
+                text.iter().filter(|c| (**c & 0xC0) != 0x80).count()
+            });
+        self.last.set((offset, line, column));
         (line + 1, column + 1)
     }
 }
@@ -79,6 +95,7 @@ pub(super) fn parse(src: &str, tokens: &[Token], lines: &LineIndex) -> Result<Pa
         single: Vec::new(),
         alt_depth: 0,
         stmt_logic: false,
+        arrow_body: false,
         namespace: String::new(),
     };
     let mut i = 0;
@@ -118,6 +135,8 @@ struct Parser<'a> {
     alt_depth: usize,
     /// The current statement contains `||`, `&&`, `?`, `or`, … before this point.
     stmt_logic: bool,
+    /// The rest of the current statement follows `fn (…) =>`: an arrow function's body.
+    arrow_body: bool,
     namespace: String,
 }
 
@@ -146,7 +165,7 @@ impl Parser<'_> {
     }
 
     fn in_body(&self) -> bool {
-        self.blocks.contains(&Block::Body)
+        self.arrow_body || self.blocks.contains(&Block::Body)
     }
 
     fn conditional(&self) -> bool {
@@ -158,6 +177,7 @@ impl Parser<'_> {
 
     fn end_statement(&mut self) {
         self.stmt_logic = false;
+        self.arrow_body = false;
         let depth = self.blocks.len();
         while self.single.last() == Some(&depth) {
             self.single.pop();
@@ -249,6 +269,7 @@ impl Parser<'_> {
                 self.alt_depth = self.alt_depth.saturating_sub(1);
             }
             "function" | "class" | "interface" | "trait" => self.pending = Some(Block::Body),
+            "fn" if self.is_punct(i + 1, "(") => self.arrow_body = true,
             "enum" if self.kind(i + 1) == Some(&TokenKind::Name) => {
                 self.pending = Some(Block::Body);
             }
