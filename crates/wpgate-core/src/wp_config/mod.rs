@@ -32,7 +32,7 @@
 //!   constant is used as a string: `0` → `"0"`, `true` → `"1"`, `false`/`null` → `""`,
 //!   `1.0E+25` for a large float.
 //!
-//! Which constants matter and how WordPress uses them: `/shared/spec/wordpress-auth.md` §1
+//! Which constants matter and how WordPress uses them: `shared/spec/wordpress-auth.md` §1
 //! (keys and salts, `wp_salt()` in wp-includes/pluggable.php) and §2 (cookie constants,
 //! `wp_cookie_constants()` in wp-includes/default-constants.php); database settings are read by
 //! `require_wp_db()` and `wpdb::db_connect()` (wp-includes/class-wpdb.php).
@@ -97,6 +97,8 @@ pub struct Definition {
 }
 
 /// The value of a definition.
+///
+/// `Debug` shows the value itself; [`Definition`]'s and [`WpConfig`]'s `Debug` mask secrets.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Value {
@@ -1153,6 +1155,31 @@ mod tests {
     }
 
     #[test]
+    fn a_debian_per_host_file_has_the_legacy_secret_key_and_no_table_prefix() {
+        // What Debian's setup-mysql writes to /etc/wordpress/config-<host>.php.
+        let src = "<?php\n\
+                   define('DB_NAME', 'examplecom');\n\
+                   define('DB_USER', 'examplecom');\n\
+                   define('DB_PASSWORD', 'Zk3v9Qw');\n\
+                   define('DB_HOST', 'localhost');\n\
+                   define('SECRET_KEY', 'dG9wIHNlY3JldCBrZXk');\n\
+                   define('WP_CONTENT_DIR', '/var/lib/wordpress/wp-content');\n\
+                   define('FS_METHOD', 'direct');\n\
+                   ?>\n";
+        let config = WpConfig::parse_named("/etc/wordpress/config-example.com.php", src).unwrap();
+        let salts = config.salts().unwrap();
+        assert_eq!(secret(&salts.secret_key), Some("dG9wIHNlY3JldCBrZXk"));
+        assert!(salts.auth_key.is_none());
+        assert_eq!(config.db_host().unwrap(), DbHost::DefaultSocket);
+        // The master /usr/share/wordpress/wp-config.php supplies it; this file alone has none.
+        assert!(matches!(
+            config.table_prefix().unwrap_err(),
+            WpConfigError::MissingTablePrefix { ref file, .. }
+                if file == "/etc/wordpress/config-example.com.php"
+        ));
+    }
+
+    #[test]
     fn a_bedrock_config_explains_why_db_name_is_missing() {
         let config = WpConfig::parse(BEDROCK).unwrap();
         let err = config.db_name().unwrap_err();
@@ -1260,7 +1287,8 @@ mod tests {
     fn literals_inside_a_secret_expression_are_masked() {
         let src = "<?php define('DB_PASSWORD', getenv('DB_PASS') ?: 'hunter2');\n\
                    define('AUTH_KEY', $_ENV['AUTH_KEY'] ?? \"s3cr3t\" . /* old: pw */ 42);\n\
-                   define('WP_HOME', getenv('HOME') ?: 'https://example.org');";
+                   define('WP_HOME', getenv('HOME') ?: 'https://example.org');\n\
+                   define('LOGGED_IN_SALT', ('in-parens') . $x);";
         let config = WpConfig::parse(src).unwrap();
         let err = config.db_password().unwrap_err().to_string();
         assert!(err.contains("(getenv('DB_PASS') ?: '***')"), "{err}");
@@ -1277,6 +1305,8 @@ mod tests {
         );
         let debug = format!("{config:?}");
         assert!(!debug.contains("hunter2") && !debug.contains("s3cr3t") && !debug.contains("pw"));
+        assert!(!debug.contains("in-parens"), "{debug}");
+        assert!(debug.contains("('***') . $x"), "{debug}");
         assert!(debug.contains("https://example.org"));
     }
 

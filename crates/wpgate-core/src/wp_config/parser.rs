@@ -458,6 +458,7 @@ impl Parser<'_> {
         }
         let mut out = String::new();
         let mut prev_end = None;
+        let range_start = range.start;
         for k in range {
             let Some(token) = self.toks.get(k) else {
                 break;
@@ -472,20 +473,21 @@ impl Parser<'_> {
             );
             // An argument or array key on its own (`getenv('DB_PASS')`, `$_ENV['DB_PASS']`)
             // names where the secret comes from and stays visible.
-            let lone_argument = k
-                .checked_sub(1)
-                .is_some_and(|p| self.is_punct(p, "(") || self.is_punct(p, "["))
+            let lone_argument = k >= range_start + 2
+                && matches!(
+                    self.kind(k - 2),
+                    Some(TokenKind::Name | TokenKind::Variable | TokenKind::Punct("]"))
+                )
+                && (self.is_punct(k - 1, "(") || self.is_punct(k - 1, "["))
                 && (self.is_punct(k + 1, ")") || self.is_punct(k + 1, "]"));
             if secret && literal && !lone_argument {
                 out.push_str("'***'");
             } else {
-                out.push_str(
-                    &self
-                        .text(token)
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
+                // One line: heredocs and multi-line strings lose their line breaks here.
+                out.extend(self.text(token).chars().map(|c| match c {
+                    '\r' | '\n' => ' ',
+                    c => c,
+                }));
             }
         }
         out
