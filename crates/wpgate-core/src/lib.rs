@@ -15,6 +15,7 @@
 //! | [`cookies`] | `wp_cookie_constants()`, `wp_set_auth_cookie()`, `wp_clear_auth_cookie()`, PHP `setcookie()` and `$_COOKIE` |
 //! | [`user_settings`] | `wp-settings-{uid}` cookies: `get_all_user_settings()`, `wp_user_settings()` |
 //! | [`password`] | `wp_hash_password`, `wp_check_password`, `wp_password_needs_rehash`, phpass, `wp_fast_hash`, application passwords |
+//! | [`wp_config`] | `wp-config.php`: keys, salts, database and cookie constants, read without PHP |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
@@ -28,6 +29,7 @@ pub mod salts;
 pub mod session_tokens;
 pub mod user_settings;
 pub mod version;
+pub mod wp_config;
 
 mod php;
 

@@ -281,24 +281,7 @@ fn push_str_entry(out: &mut String, key: &str, value: &[u8]) {
 fn uuid4(rng: &mut impl CryptoRng) -> String {
     let mut b = [0u8; 16];
     rng.fill_bytes(&mut b);
-    let [
-        b0,
-        b1,
-        b2,
-        b3,
-        b4,
-        b5,
-        b6,
-        b7,
-        b8,
-        b9,
-        b10,
-        b11,
-        b12,
-        b13,
-        b14,
-        b15,
-    ] = b;
+    let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15] = b;
     format!(
         "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
         b0,
@@ -333,11 +316,7 @@ mod tests {
     fn generated_passwords_are_24_alphanumerics_and_chunk_in_fours() {
         let pw = ApplicationPassword::generate(&mut StdRng::seed_from_u64(9));
         assert_eq!(pw.expose_secret().len(), 24);
-        assert!(
-            pw.expose_secret()
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric())
-        );
+        assert!(pw.expose_secret().bytes().all(|b| b.is_ascii_alphanumeric()));
         let chunked = pw.chunked();
         let groups: Vec<&str> = chunked.expose_secret().split(' ').collect();
         assert_eq!(groups.len(), 6);
@@ -371,10 +350,7 @@ mod tests {
         let items = [b.clone(), a.clone()];
         let typed = Password::from(pw_a.chunked().expose_secret());
         assert_eq!(find_match(&typed, &items, v).unwrap(), Some(&a));
-        assert_eq!(
-            find_match(&Password::from("nope"), &items, v).unwrap(),
-            None
-        );
+        assert_eq!(find_match(&Password::from("nope"), &items, v).unwrap(), None);
     }
 
     #[test]

@@ -80,14 +80,7 @@ impl Encoded {
         if !rest.is_empty() {
             return None;
         }
-        Some(Encoded {
-            version,
-            m_cost,
-            t_cost,
-            p_cost,
-            salt,
-            hash,
-        })
+        Some(Encoded { version, m_cost, t_cost, p_cost, salt, hash })
     }
 
     fn matches(&self, password: &[u8], variant: Variant) -> bool {
@@ -118,19 +111,18 @@ fn decimal(s: &[u8]) -> Option<(u32, &[u8])> {
     if digits == 0 || (digits > 1 && s.first() == Some(&b'0')) {
         return None;
     }
-    let value = s.get(..digits)?.iter().try_fold(0u32, |acc, &d| {
-        acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
-    })?;
+    let value = s
+        .get(..digits)?
+        .iter()
+        .try_fold(0u32, |acc, &d| acc.checked_mul(10)?.checked_add(u32::from(d - b'0')))?;
     Some((value, s.get(digits..)?))
 }
 
 /// libargon2's `from_base64`: the longest run of standard base64 characters, which must
 /// decode canonically (no stray bits, never 1 character mod 4).
 fn base64(s: &[u8]) -> Option<(Vec<u8>, &[u8])> {
-    let len = s
-        .iter()
-        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/')
-        .count();
+    let len =
+        s.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/').count();
     let decoded = STANDARD_NO_PAD.decode(s.get(..len)?).ok()?;
     Some((decoded, s.get(len..)?))
 }
@@ -156,11 +148,7 @@ mod tests {
     #[test]
     fn leading_zeros_and_trailing_bytes_are_rejected_as_in_php() {
         // PHP 8.2.36 password_verify() is false for each of these spellings.
-        for zeros in [
-            "v=019$m=8,t=1,p=1",
-            "v=19$m=08,t=1,p=1",
-            "v=19$m=8,t=01,p=1",
-        ] {
+        for zeros in ["v=019$m=8,t=1,p=1", "v=19$m=08,t=1,p=1", "v=19$m=8,t=01,p=1"] {
             let hash = format!(
                 "$argon2id${zeros}$ZzBjSHJNRTB1THIvQ0tVeA$37DOi3L1pbR7JCXJf3DWMAv7neakJJoS6BjSgSAPfe0"
             );

@@ -111,10 +111,7 @@ pub(crate) fn needs_rehash(hash: &[u8], cost: u32) -> bool {
         return true;
     }
     // sscanf($hash, "$2y$%ld$", &$old_cost), leaving PHP's default in place on a mismatch.
-    let old_cost = hash
-        .get(4..)
-        .and_then(scan_long)
-        .unwrap_or(DEFAULT_PHP_COST);
+    let old_cost = hash.get(4..).and_then(scan_long).unwrap_or(DEFAULT_PHP_COST);
     old_cost != i64::from(cost)
 }
 
@@ -177,9 +174,7 @@ fn sign_extension(key: &[u8]) -> (bool, bool) {
 
 /// C `sscanf("%ld")`: optional whitespace and sign, then digits.
 fn scan_long(s: &[u8]) -> Option<i64> {
-    let s = s
-        .get(s.iter().take_while(|b| b.is_ascii_whitespace()).count()..)
-        .unwrap_or_default();
+    let s = s.get(s.iter().take_while(|b| b.is_ascii_whitespace()).count()..).unwrap_or_default();
     let (negative, s) = match s.first() {
         Some(b'-') => (true, s.get(1..).unwrap_or_default()),
         Some(b'+') => (false, s.get(1..).unwrap_or_default()),
@@ -189,9 +184,9 @@ fn scan_long(s: &[u8]) -> Option<i64> {
     if digits.is_empty() {
         return None;
     }
-    let magnitude = digits.iter().fold(0i64, |acc, &d| {
-        acc.saturating_mul(10).saturating_add(i64::from(d - b'0'))
-    });
+    let magnitude = digits
+        .iter()
+        .fold(0i64, |acc, &d| acc.saturating_mul(10).saturating_add(i64::from(d - b'0')));
     Some(if negative { -magnitude } else { magnitude })
 }
 
@@ -229,10 +224,7 @@ mod tests {
         let s = h.to_str().unwrap();
         assert!(s.starts_with("$wp$2y$04$"), "{s}");
         assert_eq!(s.len(), 63);
-        assert_eq!(
-            hash_wp(b"pw", 3, &mut rng),
-            Err(PasswordError::InvalidCost { cost: 3 })
-        );
+        assert_eq!(hash_wp(b"pw", 3, &mut rng), Err(PasswordError::InvalidCost { cost: 3 }));
     }
 
     #[test]
@@ -248,10 +240,7 @@ mod tests {
     fn a_salt_with_stray_bits_is_rebuilt_canonically() {
         let mut s = b"$2y$05$abcdefghijklmnopqrstuv".to_vec();
         let out = crypt_blowfish(b"pw", &s).unwrap().unwrap();
-        assert_eq!(
-            out,
-            b"$2y$05$abcdefghijklmnopqrstuuHIrMEWpUCQe2YqFR3sXwQ75u4od..9q"
-        );
+        assert_eq!(out, b"$2y$05$abcdefghijklmnopqrstuuHIrMEWpUCQe2YqFR3sXwQ75u4od..9q");
         s.truncate(10);
         assert_eq!(crypt_blowfish(b"pw", &s).unwrap(), None);
     }
@@ -279,10 +268,7 @@ mod tests {
 
     #[test]
     fn bug_compatible_corners_are_reported_not_guessed() {
-        assert_eq!(
-            blowfish(b"\xff\xa3", "x"),
-            Err(UnsupportedHash::Bcrypt2xSignExtension.into())
-        );
+        assert_eq!(blowfish(b"\xff\xa3", "x"), Err(UnsupportedHash::Bcrypt2xSignExtension.into()));
         assert_eq!(
             blowfish(b"\xff\xff\xa3", "a"),
             Err(UnsupportedHash::Bcrypt2aCountermeasure.into())
@@ -308,19 +294,10 @@ mod tests {
         let h = b"$2y$10$XMGgk9qJrTGUgHqZoLEeBOa7LR0X2illeBIvdReu/1dt0NaE7HOny";
         assert!(!needs_rehash(h, 10));
         assert!(needs_rehash(h, 12));
-        assert!(needs_rehash(
-            b"$2a$10$XMGgk9qJrTGUgHqZoLEeBOa7LR0X2illeBIvdReu/1dt0NaE7HOny",
-            10
-        ));
+        assert!(needs_rehash(b"$2a$10$XMGgk9qJrTGUgHqZoLEeBOa7LR0X2illeBIvdReu/1dt0NaE7HOny", 10));
         assert!(needs_rehash(&h[..59], 10));
         // PHP 8.2: an unreadable cost leaves the default (10) in place.
-        assert!(!needs_rehash(
-            b"$2y$xx$XMGgk9qJrTGUgHqZoLEeBOa7LR0X2illeBIvdReu/1dt0NaE7HOny",
-            10
-        ));
-        assert!(needs_rehash(
-            b"$argon2id$v=19$m=65536,t=4,p=1$c2FsdA$aGFzaA",
-            10
-        ));
+        assert!(!needs_rehash(b"$2y$xx$XMGgk9qJrTGUgHqZoLEeBOa7LR0X2illeBIvdReu/1dt0NaE7HOny", 10));
+        assert!(needs_rehash(b"$argon2id$v=19$m=65536,t=4,p=1$c2FsdA$aGFzaA", 10));
     }
 }

@@ -141,9 +141,7 @@ fn is_itoa64(b: &u8) -> bool {
 
 /// PHP 8 refuses DES salts outside the crypt alphabet (it used to map them silently).
 fn des_setting_ok(setting: &[u8]) -> bool {
-    setting
-        .get(..2)
-        .is_some_and(|salt| salt.iter().all(is_itoa64))
+    setting.get(..2).is_some_and(|salt| salt.iter().all(is_itoa64))
 }
 
 /// `_` ‖ 4 count characters (count ≠ 0) ‖ 4 salt characters.
@@ -157,22 +155,11 @@ fn extended_des_setting_ok(setting: &[u8]) -> bool {
 fn md5_crypt(pw: &[u8], setting: &[u8]) -> Vec<u8> {
     const MAGIC: &[u8] = b"$1$";
     let rest = setting.strip_prefix(MAGIC).unwrap_or(setting);
-    let salt_len = rest
-        .iter()
-        .take(8)
-        .position(|&b| b == b'$')
-        .unwrap_or(rest.len().min(8));
+    let salt_len = rest.iter().take(8).position(|&b| b == b'$').unwrap_or(rest.len().min(8));
     let salt = rest.get(..salt_len).unwrap_or_default();
 
-    let alternate = Md5::new()
-        .chain_update(pw)
-        .chain_update(salt)
-        .chain_update(pw)
-        .finalize();
-    let mut ctx = Md5::new()
-        .chain_update(pw)
-        .chain_update(MAGIC)
-        .chain_update(salt);
+    let alternate = Md5::new().chain_update(pw).chain_update(salt).chain_update(pw).finalize();
+    let mut ctx = Md5::new().chain_update(pw).chain_update(MAGIC).chain_update(salt);
     for chunk in pw.chunks(16) {
         ctx.update(alternate.get(..chunk.len()).unwrap_or_default());
     }
@@ -241,11 +228,7 @@ fn sha_crypt(variant: ShaVariant, key: &[u8], setting: &[u8]) -> Option<Vec<u8>>
         }
         None => (sha_crypt::Params::default(), None, rest),
     };
-    let salt_len = rest
-        .iter()
-        .position(|&b| b == b'$')
-        .unwrap_or(rest.len())
-        .min(16);
+    let salt_len = rest.iter().position(|&b| b == b'$').unwrap_or(rest.len()).min(16);
     let salt = rest.get(..salt_len)?;
 
     let mut out = prefix.to_vec();
@@ -332,25 +315,16 @@ fn strtoul_then_dollar(s: &[u8]) -> Option<(u64, &[u8])> {
     if matches!(s.get(i), Some(b'+' | b'-')) {
         i += 1;
     }
-    let digits = s
-        .get(i..)
-        .unwrap_or_default()
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
+    let digits = s.get(i..).unwrap_or_default().iter().take_while(|b| b.is_ascii_digit()).count();
     let (value, end) = if digits == 0 {
         // No conversion: `end` is the start of the string.
         (0, 0)
     } else {
         let text = s.get(i..i + digits).unwrap_or_default();
-        let value = text.iter().fold(0u64, |acc, &d| {
-            acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-        });
-        let value = if negative && value != 0 {
-            u64::MAX
-        } else {
-            value
-        };
+        let value = text
+            .iter()
+            .fold(0u64, |acc, &d| acc.saturating_mul(10).saturating_add(u64::from(d - b'0')));
+        let value = if negative && value != 0 { u64::MAX } else { value };
         (value, i + digits)
     };
     match s.get(end..)? {
@@ -374,18 +348,9 @@ mod tests {
             php(b"Hello world!", b"$1$saltstring").unwrap(),
             b"$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1"
         );
-        assert_eq!(
-            php(b"Hello world!", b"$1$$").unwrap(),
-            b"$1$$rpmA4u0GZbZzsddc1wzCB0"
-        );
-        assert_eq!(
-            php(b"pw\xe9\x80", b"$1$abc$").unwrap(),
-            b"$1$abc$WnR/xzaCMFWrzNodixQ.j0"
-        );
-        assert_eq!(
-            php(b"", b"$1$abc$").unwrap(),
-            b"$1$abc$Or2rbeUYTvt12aiVzMuS/."
-        );
+        assert_eq!(php(b"Hello world!", b"$1$$").unwrap(), b"$1$$rpmA4u0GZbZzsddc1wzCB0");
+        assert_eq!(php(b"pw\xe9\x80", b"$1$abc$").unwrap(), b"$1$abc$WnR/xzaCMFWrzNodixQ.j0");
+        assert_eq!(php(b"", b"$1$abc$").unwrap(), b"$1$abc$Or2rbeUYTvt12aiVzMuS/.");
         assert_eq!(
             php(&b"abcdefghij".repeat(5), b"$1$abcdefgh$").unwrap(),
             b"$1$abcdefgh$EJAdPPrFEL3riMaIYmPeq0"
@@ -445,20 +410,14 @@ mod tests {
 
     #[test]
     fn des_settings_are_unsupported_only_when_they_could_match() {
-        assert_eq!(
-            crypt_verify(b"pw", b"abzlUXK5ed5rs"),
-            Err(UnsupportedHash::DesCrypt.into())
-        );
+        assert_eq!(crypt_verify(b"pw", b"abzlUXK5ed5rs"), Err(UnsupportedHash::DesCrypt.into()));
         assert_eq!(
             crypt_verify(b"pw", b"_J9..saltH/rNoMLl8KQ"),
             Err(UnsupportedHash::ExtendedDesCrypt.into())
         );
         assert_eq!(crypt_verify(b"pw", b"$abzlUXK5ed5r"), Ok(false));
         assert_eq!(crypt_verify(b"pw", b"abzlUXK5ed5rs-too-long"), Ok(false));
-        assert_eq!(
-            crypt_verify(b"pw", b"$H$BFKb0If7dlurdHYfFEQsYMF7RFh2O11"),
-            Ok(false)
-        );
+        assert_eq!(crypt_verify(b"pw", b"$H$BFKb0If7dlurdHYfFEQsYMF7RFh2O11"), Ok(false));
         assert_eq!(php(b"pw", b"$a"), None);
     }
 

@@ -27,22 +27,13 @@ mod tests {
 
     #[test]
     fn lowercase_md5_of_the_password_matches() {
-        assert!(verify(
-            b"em12KtNJ7JqOid!#",
-            b"d94872a41fa7251125a83ed57276f1c9"
-        ));
-        assert!(!verify(
-            b"em12KtNJ7JqOid!#x",
-            b"d94872a41fa7251125a83ed57276f1c9"
-        ));
+        assert!(verify(b"em12KtNJ7JqOid!#", b"d94872a41fa7251125a83ed57276f1c9"));
+        assert!(!verify(b"em12KtNJ7JqOid!#x", b"d94872a41fa7251125a83ed57276f1c9"));
     }
 
     #[test]
     fn short_and_uppercase_hashes_never_match() {
-        assert!(!verify(
-            b"em12KtNJ7JqOid!#",
-            b"D94872A41FA7251125A83ED57276F1C9"
-        ));
+        assert!(!verify(b"em12KtNJ7JqOid!#", b"D94872A41FA7251125A83ED57276F1C9"));
         assert!(!verify(b"", b""));
         assert!(!verify(b"", b"*"));
     }

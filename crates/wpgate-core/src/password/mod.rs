@@ -151,11 +151,7 @@ impl PasswordPolicy {
 
     /// The stock behaviour of WordPress `version` on PHP 8.2.
     pub fn new(version: WpVersion) -> Self {
-        PasswordPolicy {
-            version,
-            bcrypt_cost: Self::DEFAULT_BCRYPT_COST,
-            phpass_hasher: false,
-        }
+        PasswordPolicy { version, bcrypt_cost: Self::DEFAULT_BCRYPT_COST, phpass_hasher: false }
     }
 
     /// Uses bcrypt cost `cost` for new 6.8+ hashes and for the rehash check
@@ -167,19 +163,13 @@ impl PasswordPolicy {
         if !(bcrypt::MIN_COST..=bcrypt::MAX_COST).contains(&cost) {
             return Err(PasswordError::InvalidCost { cost });
         }
-        Ok(PasswordPolicy {
-            bcrypt_cost: cost,
-            ..self
-        })
+        Ok(PasswordPolicy { bcrypt_cost: cost, ..self })
     }
 
     /// Behaves as a 6.8+ site whose global `$wp_hasher` is `new PasswordHash(8, true)`:
     /// phpass hashes, phpass checks, and no rehashing. Before 6.8 this is the default anyway.
     pub fn with_phpass_hasher(self) -> Self {
-        PasswordPolicy {
-            phpass_hasher: true,
-            ..self
-        }
+        PasswordPolicy { phpass_hasher: true, ..self }
     }
 
     /// The WordPress release this policy mirrors.
@@ -192,9 +182,7 @@ impl PasswordPolicy {
         if self.uses_phpass() {
             HashScheme::Phpass
         } else {
-            HashScheme::WpBcrypt {
-                cost: self.bcrypt_cost,
-            }
+            HashScheme::WpBcrypt { cost: self.bcrypt_cost }
         }
     }
 
@@ -462,10 +450,7 @@ impl HashFormat {
             HashFormat::WpBcrypt
         } else if starts(b"$P$") || starts(b"$H$") {
             HashFormat::Phpass
-        } else if [b"$2a$", b"$2b$", b"$2x$", b"$2y$"]
-            .iter()
-            .any(|p| starts(*p))
-        {
+        } else if [b"$2a$", b"$2b$", b"$2x$", b"$2y$"].iter().any(|p| starts(*p)) {
             HashFormat::Bcrypt
         } else if starts(b"$argon2i$") || starts(b"$argon2id$") || starts(b"$argon2d$") {
             HashFormat::Argon2
@@ -525,10 +510,7 @@ pub enum UnsupportedHash {
 fn php_trim(bytes: &[u8]) -> &[u8] {
     let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\0' | b'\x0B');
     let start = bytes.iter().position(|b| !is_ws(b)).unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !is_ws(b))
-        .map_or(start, |i| i + 1);
+    let end = bytes.iter().rposition(|b| !is_ws(b)).map_or(start, |i| i + 1);
     bytes.get(start..end).unwrap_or_default()
 }
 
@@ -588,11 +570,7 @@ mod tests {
         let hash = policy.hash(&Password::from("  pw \n"), &mut rng()).unwrap();
         assert!(policy.verify(&Password::from("pw"), &hash).unwrap());
         assert!(!policy.verify(&Password::from("  pw \n"), &hash).unwrap());
-        assert!(
-            policy
-                .verify(&Password::from("  pw \n").trimmed(), &hash)
-                .unwrap()
-        );
+        assert!(policy.verify(&Password::from("  pw \n").trimmed(), &hash).unwrap());
     }
 
     #[test]
@@ -628,10 +606,7 @@ mod tests {
             hash(&long, WpVersion::LATEST, &mut rng()),
             Err(PasswordError::TooLong { len: 4097 })
         );
-        assert_eq!(
-            hash(&long, V6_7, &mut rng()).unwrap().format(),
-            HashFormat::Phpass
-        );
+        assert_eq!(hash(&long, V6_7, &mut rng()).unwrap().format(), HashFormat::Phpass);
     }
 
     #[test]
@@ -659,10 +634,7 @@ mod tests {
             PasswordHash::from("$wp$2y$10$T/UGDA2Mbf5C.qmlHhQ1qe.EhaWZ2AUaJxvF2W94FAsSZUX7mftYa");
         let policy = PasswordPolicy::default();
         assert_eq!(policy.needs_rehash(&cost10), Some(false));
-        assert_eq!(
-            policy.with_bcrypt_cost(12).unwrap().needs_rehash(&cost10),
-            Some(true)
-        );
+        assert_eq!(policy.with_bcrypt_cost(12).unwrap().needs_rehash(&cost10), Some(true));
         assert_eq!(PasswordPolicy::new(V6_7).needs_rehash(&cost10), None);
     }
 

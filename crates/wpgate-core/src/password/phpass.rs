@@ -52,9 +52,7 @@ pub fn crypt_private(password: &[u8], setting: &[u8]) -> PasswordHash {
 #[doc(alias = "HashPassword")]
 pub fn hash(password: &[u8], rng: &mut impl CryptoRng) -> Result<PasswordHash, PasswordError> {
     if password.len() > MAX_PASSWORD_LEN {
-        return Err(PasswordError::TooLong {
-            len: password.len(),
-        });
+        return Err(PasswordError::TooLong { len: password.len() });
     }
     let mut random = [0u8; 6];
     rng.fill_bytes(&mut random);
@@ -102,9 +100,7 @@ fn compute(password: &[u8], setting: &[u8]) -> Option<Vec<u8>> {
 
     let mut digest = Md5::new_with_prefix(salt).chain_update(password).finalize();
     for _ in 0..(1u32 << log2) {
-        digest = Md5::new_with_prefix(digest)
-            .chain_update(password)
-            .finalize();
+        digest = Md5::new_with_prefix(digest).chain_update(password).finalize();
     }
 
     let mut out = setting.get(..12)?.to_vec();
@@ -116,10 +112,7 @@ fn compute(password: &[u8], setting: &[u8]) -> Option<Vec<u8>> {
 pub(crate) fn encode64(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let value = chunk
-            .iter()
-            .rev()
-            .fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
+        let value = chunk.iter().rev().fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
         // A partial group emits one character per input byte plus one.
         crypt::push_b64(&mut out, value, chunk.len() + 1);
     }
@@ -177,10 +170,7 @@ mod tests {
     fn passwords_over_4096_bytes_neither_hash_nor_check() {
         let long = vec![b'p'; 4097];
         let mut rng = StdRng::seed_from_u64(1);
-        assert_eq!(
-            hash(&long, &mut rng),
-            Err(PasswordError::TooLong { len: 4097 })
-        );
+        assert_eq!(hash(&long, &mut rng), Err(PasswordError::TooLong { len: 4097 }));
         assert!(!check_password(&long, b"$P$ByfrvEnW/g2B/1pPJlxqvKldf9MzUN/").unwrap());
     }
 

@@ -68,21 +68,9 @@ fn application_password(case: &Value) -> Result<(), String> {
         &mut rng,
     )
     .map_err(|e| format!("create: {e}"))?;
-    expect_eq(
-        "hash format",
-        ours.password.format(),
-        item.password.format(),
-    )?;
-    expect_eq(
-        "hash length",
-        ours.password.as_bytes().len(),
-        item.password.as_bytes().len(),
-    )?;
-    expect_eq(
-        "hash prefix",
-        &ours.password.as_bytes()[..4],
-        &item.password.as_bytes()[..4],
-    )?;
+    expect_eq("hash format", ours.password.format(), item.password.format())?;
+    expect_eq("hash length", ours.password.as_bytes().len(), item.password.as_bytes().len())?;
+    expect_eq("hash prefix", &ours.password.as_bytes()[..4], &item.password.as_bytes()[..4])?;
     expect_eq("uuid length", ours.uuid.len(), item.uuid.len())?;
     expect_eq("created", ours.created, item.created)?;
     let typed = Password::from(ours_pw.chunked().expose_secret());
@@ -92,9 +80,7 @@ fn application_password(case: &Value) -> Result<(), String> {
 }
 
 fn bool_of(v: &Value, key: &str) -> Result<bool, String> {
-    v.get(key)
-        .and_then(Value::as_bool)
-        .ok_or_else(|| format!("field {key:?} is not a bool"))
+    v.get(key).and_then(Value::as_bool).ok_or_else(|| format!("field {key:?} is not a bool"))
 }
 
 fn item_of(v: &Value) -> Result<ApplicationPasswordItem, String> {
@@ -103,9 +89,7 @@ fn item_of(v: &Value) -> Result<ApplicationPasswordItem, String> {
         if x.is_null() {
             Ok(None)
         } else {
-            x.as_i64()
-                .map(Some)
-                .ok_or_else(|| format!("{key} is not an integer"))
+            x.as_i64().map(Some).ok_or_else(|| format!("{key} is not an integer"))
         }
     };
     let last_ip = at(v, "last_ip")?;
@@ -116,10 +100,6 @@ fn item_of(v: &Value) -> Result<ApplicationPasswordItem, String> {
         password: PasswordHash::from(str_at(v, "password")?),
         created: i64_at(v, "created")?,
         last_used: opt_i64("last_used")?,
-        last_ip: if last_ip.is_null() {
-            None
-        } else {
-            Some(str_at(v, "last_ip")?.to_owned())
-        },
+        last_ip: if last_ip.is_null() { None } else { Some(str_at(v, "last_ip")?.to_owned()) },
     })
 }

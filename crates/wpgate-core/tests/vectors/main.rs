@@ -1,9 +1,4 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 //! Data-driven checks of every vector file produced by real WordPress and PHP.
 //!
 //! One binary (not libtest) so that the run names each failing vector and ends with a single
@@ -24,6 +19,7 @@ mod request_cookies;
 mod support;
 mod user_settings;
 mod validate;
+mod wp_config;
 
 use support::Report;
 
@@ -48,4 +44,5 @@ const TOPICS: &[fn(&mut Report)] = &[
     user_settings::run,
     passwords::run,
     app_passwords::run,
+    wp_config::run,
 ];

@@ -25,19 +25,16 @@ pub fn password_of(case: &Value) -> Result<Password, String> {
         return Ok(Password::from(p));
     }
     let repeat = at(case, "password_repeat")?;
-    let (Some(c), Some(n)) = (
-        repeat.get(0).and_then(Value::as_str),
-        repeat.get(1).and_then(Value::as_u64),
-    ) else {
+    let (Some(c), Some(n)) =
+        (repeat.get(0).and_then(Value::as_str), repeat.get(1).and_then(Value::as_u64))
+    else {
         return Err(format!("bad password_repeat {repeat}"));
     };
     Ok(Password::from(c.repeat(n as usize)))
 }
 
 fn bool_at(v: &Value, key: &str) -> Result<bool, String> {
-    v.get(key)
-        .and_then(Value::as_bool)
-        .ok_or_else(|| format!("field {key:?} is not a bool"))
+    v.get(key).and_then(Value::as_bool).ok_or_else(|| format!("field {key:?} is not a bool"))
 }
 
 fn check(case: &Value) -> Result<(), String> {
@@ -48,23 +45,12 @@ fn check(case: &Value) -> Result<(), String> {
 
     let verified = password::verify(&password, &hash, version)
         .map_err(|e| format!("wp_check_password: {e}"))?;
-    expect_eq(
-        "wp_check_password",
-        verified,
-        bool_at(expected, "wp_check_password")?,
-    )?;
+    expect_eq("wp_check_password", verified, bool_at(expected, "wp_check_password")?)?;
 
     let rehash = at(expected, "wp_password_needs_rehash")?;
-    let rehash = if rehash.is_null() {
-        None
-    } else {
-        Some(bool_at(expected, "wp_password_needs_rehash")?)
-    };
-    expect_eq(
-        "wp_password_needs_rehash",
-        password::needs_rehash(&hash, version),
-        rehash,
-    )
+    let rehash =
+        if rehash.is_null() { None } else { Some(bool_at(expected, "wp_password_needs_rehash")?) };
+    expect_eq("wp_password_needs_rehash", password::needs_rehash(&hash, version), rehash)
 }
 
 /// Random-salted: WordPress's hash must verify here, and ours must have its shape and behave
@@ -81,11 +67,7 @@ fn hashes(case: &Value) -> Result<(), String> {
         password::verify(p, h, version).map_err(|e| format!("wp_check_password: {e}"))
     };
     expect_eq("their hash, same input", verify(&password, &theirs)?, same)?;
-    expect_eq(
-        "their hash, trimmed input",
-        verify(&trimmed, &theirs)?,
-        trim,
-    )?;
+    expect_eq("their hash, trimmed input", verify(&trimmed, &theirs)?, trim)?;
 
     let mut rng = StdRng::seed_from_u64(0x5eed);
     match password::hash(&password, version, &mut rng) {
@@ -99,11 +81,7 @@ fn hashes(case: &Value) -> Result<(), String> {
             expect_eq("hash length", ours_str.len(), theirs_str.len())?;
             expect_eq("hash format", ours.format(), theirs.format())?;
             // "$P$B" or "$wp$2y$10$": everything before the random salt.
-            let fixed = if theirs_str.starts_with("$wp$") {
-                10
-            } else {
-                4
-            };
+            let fixed = if theirs_str.starts_with("$wp$") { 10 } else { 4 };
             expect_eq("hash prefix", &ours_str[..fixed], &theirs_str[..fixed])?;
             expect_eq("our hash, same input", verify(&password, &ours)?, same)?;
             expect_eq("our hash, trimmed input", verify(&trimmed, &ours)?, trim)
