@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`salts`] | `wp_salt()`, `wp_hash()` |
 //! | [`random`] | `wp_generate_password()` |
+//! | [`users`] | `sanitize_user()`, `validate_username()`, `remove_accents()`, `wp_strip_all_tags()`, the login lookup of `get_user_by()` |
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
@@ -15,6 +16,7 @@
 
 pub mod random;
 pub mod salts;
+pub mod users;
 pub mod version;
 
 mod php;

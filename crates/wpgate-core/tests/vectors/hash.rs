@@ -52,7 +52,7 @@ fn check_scenario(case: &Value) -> Result<(), String> {
     let before = sources_options(case, "options_before")?;
     let mut ours: Vec<String> = Salts::options_needed(&sources)
         .into_iter()
-        .filter(|o| !before.iter().any(|(name, v)| name == o && v != "" && v != "0"))
+        .filter(|o| !before.iter().any(|(name, v)| name == o && !v.is_empty() && v != "0"))
         .map(str::to_owned)
         .collect();
     ours.sort();

@@ -7,6 +7,7 @@
 
 mod hash;
 mod support;
+mod users;
 
 use support::Report;
 
@@ -21,4 +22,4 @@ fn main() {
 }
 
 /// Every topic's entry point, in file order.
-const TOPICS: &[fn(&mut Report)] = &[hash::run];
+const TOPICS: &[fn(&mut Report)] = &[hash::run, users::run];
