@@ -291,7 +291,9 @@ mod tests {
     #[test]
     fn script_and_style_elements_go_with_their_content() {
         assert_eq!(strip_all_tags("<script>alert(1)</script>x", false), "x");
-        assert_eq!(strip_all_tags("<SCRIPT a>x</script >y", false), "y");
+        assert_eq!(strip_all_tags("<SCRIPT a>x</script>y", false), "y");
+        // `</script >` is not a closing tag for the regex: only the tags go.
+        assert_eq!(strip_all_tags("<script>x</script >y", false), "xy");
         assert_eq!(strip_all_tags("<style>a</script>b</style>c", false), "c");
         assert_eq!(strip_all_tags("<scripts>a</script>b", false), "b");
         // No closing tag: strip_tags() removes the tag only.
@@ -314,8 +316,9 @@ mod tests {
     #[test]
     fn comments_run_to_the_double_dash_bracket() {
         assert_eq!(strip_tags("x<!-- a > b -->y"), "xy");
-        assert_eq!(strip_tags("x<!-->y"), "x");
-        assert_eq!(strip_tags("x<!--->y"), "x");
+        // The dashes of `<!--` count towards the closing `-->`.
+        assert_eq!(strip_tags("x<!-->y"), "xy");
+        assert_eq!(strip_tags("x<!-- -> > y"), "x");
         assert_eq!(strip_tags("x<!---->y"), "xy");
     }
 
