@@ -3,7 +3,8 @@
 //! `compat-tests/fixtures/generate-users.php` produced by running WordPress's own
 //! `strip_tags()`, `wp_strip_all_tags()`, `remove_accents()`, `sanitize_user()`,
 //! `validate_username()`, `WP_User::get_data_by('login')` and `wp_insert_user()` under PHP 8.2,
-//! for WordPress 4.9.31 to 7.1, with and without intl, in 16 locales.
+//! for twelve WordPress releases from 4.9.31 to 7.1 (both sides of every behaviour change), with
+//! and without intl, in 16 locales.
 //!
 //! One test per corpus; each collects every mismatch (run, case, function, expected, got)
 //! before failing, so a regression shows its whole extent.
@@ -143,7 +144,10 @@ fn the_fixture_covers_every_release_we_claim() {
         .map(|r| r["run"]["wp_version"].as_str().unwrap())
         .collect();
     versions.dedup();
-    for v in ["4.9.31", "5.9.16", "6.1.9", "6.7.2", "6.8.3", "6.9.4", "7.0.4", "7.1"] {
+    for v in [
+        "4.9.31", "5.6.19", "5.9.16", "6.0.14", "6.1.9", "6.2.11", "6.5.10", "6.7.2", "6.8.3",
+        "6.9.4", "7.0.4", "7.1",
+    ] {
         assert!(versions.contains(&v), "no runs of WordPress {v}");
     }
 }

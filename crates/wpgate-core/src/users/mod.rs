@@ -53,9 +53,9 @@
 //! * NFC follows the Unicode version of the `unicode-normalization` crate; PHP follows its ICU
 //!   (Debian 12: ICU 72, Unicode 15). They differ only for compositions added after that.
 //!
-//! The behaviour is checked against real WordPress 4.9.31 … 7.1 under PHP 8.2, with and
-//! without intl and in 16 locales, by `compat-tests/fixtures/users.json`
-//! (`compat-tests/fixtures/generate-users.php`).
+//! The behaviour is checked against real WordPress under PHP 8.2 (twelve releases from 4.9.31 to
+//! 7.1, on both sides of every change above), with and without intl and in 16 locales, by
+//! `compat-tests/fixtures/users.json` (made by `compat-tests/fixtures/generate-users.php`).
 
 mod remove_accents;
 mod strip_tags;
