@@ -148,23 +148,18 @@ fn strip_tags_bytes(buf: &[u8]) -> Vec<u8> {
         match state {
             State::Text => match c {
                 0 => {}
+                // `in_q` is always 0 here (every way back to this state clears it), but PHP
+                // tests it, so the port does too.
+                b'<' if in_q != 0 => {}
+                b'<' if is_c_space(at(p + 1)) => out.push(c),
                 b'<' => {
-                    if in_q != 0 {
-                        // Never reached (quotes close when a tag does), kept as in C.
-                    } else if is_c_space(at(p + 1)) {
-                        out.push(c);
-                    } else {
-                        lc = b'<';
-                        state = State::Tag;
-                    }
+                    lc = b'<';
+                    state = State::Tag;
                 }
-                b'>' => {
-                    if depth > 0 {
-                        depth -= 1;
-                    } else if in_q == 0 {
-                        out.push(c);
-                    }
-                }
+                // A comment ends without looking at `depth`, so `<a<!-- -->>` leaves one `>`
+                // to swallow out here.
+                b'>' if depth > 0 => depth -= 1,
+                b'>' if in_q != 0 => {}
                 _ => out.push(c),
             },
             State::Tag => match c {
@@ -325,6 +320,7 @@ mod tests {
     #[test]
     fn nested_brackets_and_nul_bytes() {
         assert_eq!(strip_tags("<a<b>c>d"), "d");
+        assert_eq!(strip_tags("<a<!-- -->>b>c"), "b>c");
         assert_eq!(strip_tags("a\0b"), "ab");
         assert_eq!(strip_tags("x<"), "x");
     }
