@@ -11,6 +11,7 @@
 //! | [`session_tokens`] | `WP_Session_Tokens`, `WP_User_Meta_Session_Tokens` |
 //! | [`salts`] | `wp_salt()`, `wp_hash()` |
 //! | [`random`] | `wp_generate_password()` |
+//! | [`users`] | `sanitize_user()`, `validate_username()`, `remove_accents()`, `wp_strip_all_tags()`, the login lookup of `get_user_by()` |
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
 //! | [`cookies`] | `wp_cookie_constants()`, `wp_set_auth_cookie()`, `wp_clear_auth_cookie()`, PHP `setcookie()` and `$_COOKIE` |
 //! | [`user_settings`] | `wp-settings-{uid}` cookies: `get_all_user_settings()`, `wp_user_settings()` |
@@ -28,6 +29,7 @@ pub mod random;
 pub mod salts;
 pub mod session_tokens;
 pub mod user_settings;
+pub mod users;
 pub mod version;
 pub mod wp_config;
 

@@ -1,11 +1,82 @@
 //! The few PHP language semantics WordPress's auth code leans on: truthiness, integer casts,
-//! numeric strings and PHP 8's comparison of a string with an integer.
+//! numeric strings, `trim()`, and PHP 8's comparisons of strings with integers and strings.
 //!
 //! Kept in one place so each quirk is implemented (and tested) once.
+
+// Some helpers (the expiration arithmetic of cookie validation) land before their callers.
+#![allow(dead_code)]
 
 /// PHP truthiness of a string: `""` and `"0"` are false, everything else is true.
 pub(crate) fn is_truthy(s: &str) -> bool {
     !(s.is_empty() || s == "0")
+}
+
+/// PHP truthiness of a byte string: `""` and `"0"` are false (`empty()` is the negation).
+pub(crate) fn is_truthy_bytes(s: &[u8]) -> bool {
+    !(s.is_empty() || s == b"0")
+}
+
+/// The bytes PHP's `trim()` strips by default: space, `\t`, `\n`, `\r`, NUL and `\v` (not `\f`).
+pub(crate) const TRIM_BYTES: &[u8] = b" \t\n\r\0\x0b";
+
+/// PHP's `trim($s)` with the default character list.
+pub(crate) fn trim(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|b| !TRIM_BYTES.contains(b)).unwrap_or(s.len());
+    let end = s.iter().rposition(|b| !TRIM_BYTES.contains(b)).map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or_default()
+}
+
+/// PHP 8's `$a == $b` for two strings: when both are numeric strings they compare as numbers
+/// (`" 1" == "1"`, `"+1" == "1"`, `"1e1" == "10"`), otherwise byte for byte.
+///
+/// Mirrors `zendi_smart_str_equals()`: two integers that overflow to the same side and two
+/// equal infinite floats compare as text (their numeric values say nothing), and an integer
+/// never equals an integer string that overflowed.
+pub(crate) fn loose_eq(a: &[u8], b: &[u8]) -> bool {
+    let (Some(x), Some(y)) = (numeric_kind(a), numeric_kind(b)) else { return a == b };
+    match (x, y) {
+        (NumericKind::Int(x), NumericKind::Int(y)) => x == y,
+        (NumericKind::Overflow(x), NumericKind::Overflow(y))
+            if x.signum() == y.signum() && x == y =>
+        {
+            a == b
+        }
+        (NumericKind::Int(_), NumericKind::Overflow(_))
+        | (NumericKind::Overflow(_), NumericKind::Int(_)) => false,
+        (NumericKind::Float(x), NumericKind::Float(y)) if x == y && !x.is_finite() => a == b,
+        (x, y) => x.as_f64() == y.as_f64(),
+    }
+}
+
+/// A numeric string as PHP classifies it: an integer, an integer string too long for `i64`
+/// (PHP: a double with the overflow flag), or a float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NumericKind {
+    Int(i64),
+    Overflow(f64),
+    Float(f64),
+}
+
+impl NumericKind {
+    fn as_f64(self) -> f64 {
+        match self {
+            NumericKind::Int(v) => v as f64,
+            NumericKind::Overflow(v) | NumericKind::Float(v) => v,
+        }
+    }
+}
+
+fn numeric_kind(s: &[u8]) -> Option<NumericKind> {
+    let s = std::str::from_utf8(s).ok()?;
+    let integer_syntax = s
+        .trim_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+');
+    match numeric_value(s)? {
+        Numeric::Int(v) => Some(NumericKind::Int(v)),
+        Numeric::Float(v) if integer_syntax => Some(NumericKind::Overflow(v)),
+        Numeric::Float(v) => Some(NumericKind::Float(v)),
+    }
 }
 
 /// PHP's `(int) $string` (PHP 7.1+): leading whitespace, an optional sign, then the longest
@@ -137,6 +208,33 @@ mod tests {
         assert!(is_truthy("00"));
         assert!(is_truthy(" "));
         assert!(is_truthy("0.0"));
+    }
+
+    #[test]
+    fn trim_strips_phps_default_characters_but_not_form_feed() {
+        assert_eq!(trim(b" \t\n\r\0\x0bx y\x0b\0"), b"x y");
+        assert_eq!(trim(b"\x0cx\x0c"), b"\x0cx\x0c");
+        assert_eq!(trim(b"   "), b"");
+        assert_eq!(trim(b""), b"");
+    }
+
+    #[test]
+    fn loose_equality_compares_numeric_strings_as_numbers() {
+        assert!(loose_eq(b"1", b" 1"));
+        assert!(loose_eq(b"1", b"1 "));
+        assert!(loose_eq(b"1", b"+1"));
+        assert!(loose_eq(b"10", b"1e1"));
+        assert!(loose_eq(b"1.0", b"1"));
+        assert!(!loose_eq(b"abc", b"ABC"));
+        assert!(loose_eq(b"abc", b"abc"));
+        assert!(!loose_eq(b"1", b"1x"));
+        // Both overflow to the same value: compared as text.
+        assert!(!loose_eq(b"9223372036854775808", b" 9223372036854775808"));
+        assert!(loose_eq(b"9223372036854775808", b"9223372036854775808"));
+        // Both infinite: compared as text.
+        assert!(!loose_eq(b"1e1000", b" 1e1000"));
+        assert!(loose_eq(b"9223372036854775808", b"9.223372036854775808e18"));
+        assert!(!loose_eq(b"9223372036854775807", b"9223372036854775808"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod request_cookies;
 #[allow(dead_code)]
 mod support;
 mod user_settings;
+mod users;
 mod validate;
 mod wp_config;
 
@@ -45,4 +46,5 @@ const TOPICS: &[fn(&mut Report)] = &[
     passwords::run,
     app_passwords::run,
     wp_config::run,
+    users::run,
 ];

@@ -5,6 +5,9 @@
 //! same layout, so vector sets we have never seen are checked the same way.
 //! `WPGATE_VECTORS_ONLY=<text>` runs only the cases whose file or id contains `<text>`.
 
+// Each topic uses some of these helpers, none uses all.
+#![allow(dead_code)]
+
 use std::fmt::Debug;
 use std::path::PathBuf;
 
