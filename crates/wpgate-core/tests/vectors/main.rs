@@ -14,8 +14,6 @@ mod nonce;
 mod ordered;
 mod passwords;
 mod request_cookies;
-// Each topic uses its own subset of the helpers.
-#[allow(dead_code)]
 mod support;
 mod user_settings;
 mod users;
