@@ -246,62 +246,21 @@ pub fn site_salts(site: &Value) -> Result<wpgate_core::salts::Salts, String> {
 }
 
 /// The file's user that `get_user_by('login', $login)` finds, emulating its SQL lookup: the
-/// login trimmed and sanitized, then compared under a case- and accent-insensitive collation
-/// (`utf8mb4_unicode_520_ci`, where `ß` equals `ss`, not `s`).
+/// login normalised as WordPress does before the query ([`login_lookup_key`]), then compared
+/// under a case- and accent-insensitive collation (`utf8mb4_unicode_520_ci`, where `ß` equals
+/// `ss`, not `s`). The real service leaves the comparison to the database.
 pub fn find_user_by_login<'a>(root: &'a Value, login: &str) -> Option<&'a Value> {
-    let wanted = collation_fold(&sanitize_login(login.trim()));
-    if wanted.is_empty() {
-        return None;
-    }
+    use wpgate_core::users::{SanitizeRules, login_lookup_key};
+    let key = login_lookup_key(login, &SanitizeRules::default())?;
+    let wanted = collation_fold(&key);
     root.get("users")?.as_object()?.values().find(|u| {
         u.get("user_login").and_then(Value::as_str).is_some_and(|l| collation_fold(l) == wanted)
     })
 }
 
-/// `sanitize_user($login)` (non-strict) for the logins the vectors use.
-fn sanitize_login(login: &str) -> String {
-    // remove_accents() maps ß to "s" (and the collation then no longer matches "ss").
-    let mut out = String::new();
-    for c in login.chars() {
-        match c {
-            'ß' => out.push('s'),
-            c => out.push_str(&fold_accent(c)),
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
+/// A stand-in for the collation: case-folded, accents removed, `ß` as `ss`.
 fn collation_fold(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            match c {
-                'ß' => "ss".to_owned(),
-                c => fold_accent(c),
-            }
-            .to_lowercase()
-            .chars()
-            .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-fn fold_accent(c: char) -> String {
-    let base = match c {
-        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-        'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
-        'é' | 'è' | 'ê' | 'ë' => 'e',
-        'É' | 'È' | 'Ê' | 'Ë' => 'E',
-        'í' | 'ì' | 'î' | 'ï' => 'i',
-        'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
-        'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'O',
-        'ú' | 'ù' | 'û' | 'ü' => 'u',
-        'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
-        'ñ' => 'n',
-        'Ñ' => 'N',
-        'ç' => 'c',
-        'Ç' => 'C',
-        c => c,
-    };
-    base.to_string()
+    use wpgate_core::users::{SanitizeRules, remove_accents};
+    let expanded = s.replace('ß', "ss");
+    remove_accents(expanded.as_str(), &SanitizeRules::default()).to_lowercase()
 }
