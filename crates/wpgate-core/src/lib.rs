@@ -7,10 +7,12 @@
 //! | module | mirrors |
 //! |---|---|
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
+//! | [`php_serialize`] | PHP's `serialize()` / `unserialize()` format |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
 
+pub mod php_serialize;
 pub mod version;
 
 pub use version::WpVersion;

@@ -1,10 +1,16 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Data-driven checks of every vector file produced by real WordPress and PHP.
 //!
 //! One binary (not libtest) so that the run names each failing vector and ends with a single
 //! `N passed, M failed` line; the exit status is non-zero when anything failed or nothing ran.
 //! See `support.rs` for `WPGATE_VECTORS_DIR` and `WPGATE_VECTORS_ONLY`.
 
+mod php_serialize;
 mod support;
 
 use support::Report;
@@ -20,4 +26,4 @@ fn main() {
 }
 
 /// Every topic's entry point, in file order.
-const TOPICS: &[fn(&mut Report)] = &[];
+const TOPICS: &[fn(&mut Report)] = &[php_serialize::run];

@@ -1,0 +1,312 @@
+//! What `serialize(unserialize($x))` writes when `$x` holds references.
+//!
+//! `unserialize()` builds a graph: `R:n` turns the value in slot `n` into a PHP reference
+//! shared by both places, `r:n` repeats an object, enum cases are singletons, and a repeated
+//! array key throws the earlier value away. `serialize()` then walks that graph with its own
+//! rules (ext/standard/var.c `php_add_var_hash`, `php_var_serialize_nested_data`):
+//!
+//! * every value written takes the next slot; a reference or object seen before is written
+//!   as `R:`/`r:` to the slot it first took (`R:` takes no slot, `r:` does);
+//! * a reference to an object counts as the object ("references to objects are treated as if
+//!   the reference didn't exist"), so only the letter tells them apart;
+//! * a reference with a single holder left is written as a plain value;
+//! * an array met again while it is being written (only possible through a reference to the
+//!   top-level array, which `unserialize()` hands back unwrapped) is written as `N;`.
+//!
+//! Replaying those rules on the parsed tree gives the value PHP holds, renumbered; on PHP's
+//! own output it changes nothing. References into overwritten values are refused.
+
+use std::collections::{HashMap, HashSet};
+
+use super::de::survivors;
+use super::value::{Key, KeyRef, Value};
+
+/// How the top-level values were held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RootMode {
+    /// One value returned by `unserialize()`: not a reference holder itself.
+    Unwrapped,
+    /// Session variables (`php`, `php_binary`): each one a holder like any array element.
+    Vars,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CanonError {
+    /// The i-th reference (document order) points into an overwritten value.
+    RefToOverwritten(usize),
+    /// The i-th reference points at a slot that does not exist (or `r:` at a non-object).
+    BadReference(usize),
+    /// The result would nest deeper than this.
+    TooDeep(usize),
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Replays `unserialize()` + `serialize()` over `roots` (all values of one document, slots
+/// counted from `base + 1`), returning the roots whose `emit` flag is set.
+pub(crate) fn canonicalize(
+    roots: &[&Value],
+    base: u32,
+    emit: &[bool],
+    mode: RootMode,
+    max_depth: usize,
+) -> Result<Vec<Value>, CanonError> {
+    let mut ix = Index {
+        base,
+        nodes: Vec::new(),
+        dead: Vec::new(),
+        holders: Vec::new(),
+        objid: Vec::new(),
+        slot_of: HashMap::new(),
+        enum_ids: HashMap::new(),
+        refs: 0,
+    };
+    for (i, root) in roots.iter().enumerate() {
+        ix.walk(root, emit.get(i).copied().unwrap_or(false))?;
+    }
+    let mut em = Emitter {
+        ix: &ix,
+        n: 0,
+        registered: HashMap::new(),
+        protected: HashSet::new(),
+        depth: 0,
+        max_depth: max_depth.saturating_add(1),
+        unwrapped_root: (mode == RootMode::Unwrapped).then_some(base + 1),
+    };
+    let mut out = Vec::new();
+    for (i, root) in roots.iter().enumerate() {
+        if emit.get(i).copied().unwrap_or(false) {
+            let is_ref = mode == RootMode::Vars && em.position_is_ref(root);
+            out.push(em.intern(root, is_ref)?);
+        }
+    }
+    Ok(out)
+}
+
+struct Index<'v> {
+    base: u32,
+    /// Slot `base + 1 + i` holds `nodes[i]`.
+    nodes: Vec<&'v Value>,
+    /// Whether the value in that slot was thrown away (overwritten key, dropped variable).
+    dead: Vec<bool>,
+    /// Live `R:` holders pointing at the slot.
+    holders: Vec<u32>,
+    /// Object identity of the slot's value (the slot of its `O:`/`C:` or first `E:`), or NONE.
+    objid: Vec<u32>,
+    slot_of: HashMap<*const Value, u32>,
+    enum_ids: HashMap<(Vec<u8>, Vec<u8>), u32>,
+    refs: usize,
+}
+
+impl<'v> Index<'v> {
+    fn at(&self, slot: u32) -> Option<usize> {
+        slot.checked_sub(self.base + 1)
+            .map(|i| i as usize)
+            .filter(|&i| i < self.nodes.len())
+    }
+
+    fn node(&self, slot: u32) -> Option<&'v Value> {
+        self.at(slot).and_then(|i| self.nodes.get(i).copied())
+    }
+
+    fn objid_of(&self, slot: u32) -> u32 {
+        self.at(slot)
+            .and_then(|i| self.objid.get(i).copied())
+            .unwrap_or(NONE)
+    }
+
+    fn walk(&mut self, node: &'v Value, live: bool) -> Result<(), CanonError> {
+        if let Value::Ref(t) = node {
+            let k = self.refs;
+            self.refs += 1;
+            let i = self.at(*t).ok_or(CanonError::BadReference(k))?;
+            if live {
+                if self.dead.get(i).copied().unwrap_or(true) {
+                    return Err(CanonError::RefToOverwritten(k));
+                }
+                if let Some(h) = self.holders.get_mut(i) {
+                    *h += 1;
+                }
+            }
+            return Ok(());
+        }
+        let slot = self.base + 1 + u32::try_from(self.nodes.len()).unwrap_or(NONE - 1);
+        let objid = match node {
+            Value::Object(_) | Value::Custom(_) => slot,
+            Value::Enum(e) => *self
+                .enum_ids
+                .entry((e.class.to_ascii_lowercase(), e.case.clone()))
+                .or_insert(slot),
+            Value::ObjRef(t) => {
+                let k = self.refs;
+                self.refs += 1;
+                let i = self.at(*t).ok_or(CanonError::BadReference(k))?;
+                if live && self.dead.get(i).copied().unwrap_or(true) {
+                    return Err(CanonError::RefToOverwritten(k));
+                }
+                let id = self.objid.get(i).copied().unwrap_or(NONE);
+                if id == NONE {
+                    return Err(CanonError::BadReference(k));
+                }
+                id
+            }
+            _ => NONE,
+        };
+        self.nodes.push(node);
+        self.dead.push(!live);
+        self.holders.push(0);
+        self.objid.push(objid);
+        self.slot_of.insert(node as *const Value, slot);
+        let entries = match node {
+            Value::Array(entries) => entries,
+            Value::Object(o) => &o.entries,
+            _ => return Ok(()),
+        };
+        let keys: Vec<KeyRef<'_>> = entries
+            .iter()
+            .map(|(k, _)| k.as_key_ref().normalized())
+            .collect();
+        let mut survives = vec![false; entries.len()];
+        for (_, last) in survivors(&keys) {
+            if let Some(s) = survives.get_mut(last) {
+                *s = true;
+            }
+        }
+        for ((_, child), keep) in entries.iter().zip(survives) {
+            self.walk(child, live && keep)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Reg {
+    Object(u32),
+    Cell(u32),
+}
+
+struct Emitter<'a, 'v> {
+    ix: &'a Index<'v>,
+    n: u32,
+    registered: HashMap<Reg, u32>,
+    protected: HashSet<u32>,
+    depth: usize,
+    max_depth: usize,
+    unwrapped_root: Option<u32>,
+}
+
+impl Emitter<'_, '_> {
+    fn slot(&self, node: &Value) -> u32 {
+        self.ix
+            .slot_of
+            .get(&(node as *const Value))
+            .copied()
+            .unwrap_or(NONE)
+    }
+
+    /// The slot whose value this position holds (its own, or the target of `R:`).
+    fn value_slot(&self, node: &Value) -> u32 {
+        match node {
+            Value::Ref(t) => *t,
+            _ => self.slot(node),
+        }
+    }
+
+    /// Whether the value in `slot` is a PHP reference with at least two holders left.
+    fn slot_is_ref(&self, slot: u32) -> bool {
+        let held = self
+            .ix
+            .at(slot)
+            .and_then(|i| self.ix.holders.get(i).copied())
+            .unwrap_or(0);
+        let own = u32::from(self.unwrapped_root != Some(slot));
+        held >= 1 && held + own >= 2
+    }
+
+    fn position_is_ref(&self, node: &Value) -> bool {
+        self.slot_is_ref(self.value_slot(node))
+    }
+
+    /// `php_var_serialize_intern` for one position.
+    fn intern(&mut self, node: &Value, is_ref: bool) -> Result<Value, CanonError> {
+        self.n += 1;
+        let vslot = self.value_slot(node);
+        let oid = self.ix.objid_of(vslot);
+        if oid != NONE {
+            if let Some(&s) = self.registered.get(&Reg::Object(oid)) {
+                if is_ref {
+                    self.n -= 1;
+                    return Ok(Value::Ref(s));
+                }
+                return Ok(Value::ObjRef(s));
+            }
+            self.registered.insert(Reg::Object(oid), self.n);
+            return match self.ix.node(oid) {
+                Some(Value::Object(o)) => {
+                    let entries = self.nested(&o.entries, None)?;
+                    Ok(Value::Object(Box::new(super::value::Object {
+                        class: o.class.clone(),
+                        entries,
+                    })))
+                }
+                Some(v @ (Value::Custom(_) | Value::Enum(_))) => Ok(v.clone()),
+                _ => Ok(Value::Null),
+            };
+        }
+        if is_ref {
+            if let Some(&s) = self.registered.get(&Reg::Cell(vslot)) {
+                self.n -= 1;
+                return Ok(Value::Ref(s));
+            }
+            self.registered.insert(Reg::Cell(vslot), self.n);
+        }
+        match self.ix.node(vslot) {
+            Some(Value::Array(entries)) => Ok(Value::Array(self.nested(entries, Some(vslot))?)),
+            Some(v) => Ok(v.clone()),
+            None => Ok(Value::Null),
+        }
+    }
+
+    /// `php_var_serialize_nested_data`: the surviving entries of an array or object.
+    fn nested(
+        &mut self,
+        entries: &[(Key, Value)],
+        struc_array: Option<u32>,
+    ) -> Result<Vec<(Key, Value)>, CanonError> {
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            return Err(CanonError::TooDeep(self.max_depth.saturating_sub(1)));
+        }
+        let keys: Vec<KeyRef<'_>> = entries
+            .iter()
+            .map(|(k, _)| k.as_key_ref().normalized())
+            .collect();
+        let plan = survivors(&keys);
+        let mut out = Vec::with_capacity(plan.len());
+        for (first, last) in plan {
+            let (Some((key, _)), Some((_, child))) = (entries.get(first), entries.get(last)) else {
+                continue;
+            };
+            let is_ref = self.position_is_ref(child);
+            if !is_ref {
+                let vslot = self.value_slot(child);
+                if matches!(self.ix.node(vslot), Some(Value::Array(_))) {
+                    if self.protected.contains(&vslot) || struc_array == Some(vslot) {
+                        self.n += 1;
+                        out.push((key.clone(), Value::Null));
+                        continue;
+                    }
+                    self.protected.insert(vslot);
+                    let v = self.intern(child, false);
+                    self.protected.remove(&vslot);
+                    out.push((key.clone(), v?));
+                    continue;
+                }
+            }
+            let v = self.intern(child, is_ref)?;
+            out.push((key.clone(), v));
+        }
+        self.depth -= 1;
+        Ok(out)
+    }
+}
