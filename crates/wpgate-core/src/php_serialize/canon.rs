@@ -115,7 +115,49 @@ impl<'v> Index<'v> {
             .unwrap_or(NONE)
     }
 
-    fn walk(&mut self, node: &'v Value, live: bool) -> Result<(), CanonError> {
+    /// Numbers every value of `root` in document order (iteratively: no deep recursion).
+    fn walk(&mut self, root: &'v Value, live: bool) -> Result<(), CanonError> {
+        type Open<'v> = (
+            std::slice::Iter<'v, (Key, Value)>,
+            std::vec::IntoIter<bool>,
+            bool,
+        );
+        let mut stack: Vec<Open<'v>> = Vec::new();
+        let mut next = Some((root, live));
+        loop {
+            if let Some((node, live)) = next.take() {
+                if let Some(entries) = self.visit(node, live)? {
+                    let keys: Vec<KeyRef<'_>> = entries
+                        .iter()
+                        .map(|(k, _)| k.as_key_ref().normalized())
+                        .collect();
+                    let mut survives = vec![false; entries.len()];
+                    for (_, last) in survivors(&keys) {
+                        if let Some(s) = survives.get_mut(last) {
+                            *s = true;
+                        }
+                    }
+                    stack.push((entries.iter(), survives.into_iter(), live));
+                }
+            }
+            let Some((entries, survives, live)) = stack.last_mut() else {
+                return Ok(());
+            };
+            match (entries.next(), survives.next()) {
+                (Some((_, child)), Some(keep)) => next = Some((child, *live && keep)),
+                _ => {
+                    stack.pop();
+                }
+            }
+        }
+    }
+
+    /// Records one node; returns its entries if it is a container.
+    fn visit(
+        &mut self,
+        node: &'v Value,
+        live: bool,
+    ) -> Result<Option<&'v [(Key, Value)]>, CanonError> {
         if let Value::Ref(t) = node {
             let k = self.refs;
             self.refs += 1;
@@ -128,7 +170,7 @@ impl<'v> Index<'v> {
                     *h += 1;
                 }
             }
-            return Ok(());
+            return Ok(None);
         }
         let slot = self.base + 1 + u32::try_from(self.nodes.len()).unwrap_or(NONE - 1);
         let objid = match node {
@@ -157,25 +199,11 @@ impl<'v> Index<'v> {
         self.holders.push(0);
         self.objid.push(objid);
         self.slot_of.insert(node as *const Value, slot);
-        let entries = match node {
-            Value::Array(entries) => entries,
-            Value::Object(o) => &o.entries,
-            _ => return Ok(()),
-        };
-        let keys: Vec<KeyRef<'_>> = entries
-            .iter()
-            .map(|(k, _)| k.as_key_ref().normalized())
-            .collect();
-        let mut survives = vec![false; entries.len()];
-        for (_, last) in survivors(&keys) {
-            if let Some(s) = survives.get_mut(last) {
-                *s = true;
-            }
-        }
-        for ((_, child), keep) in entries.iter().zip(survives) {
-            self.walk(child, live && keep)?;
-        }
-        Ok(())
+        Ok(match node {
+            Value::Array(entries) => Some(entries),
+            Value::Object(o) => Some(&o.entries),
+            _ => None,
+        })
     }
 }
 
@@ -195,7 +223,7 @@ struct Emitter<'a, 'v> {
     unwrapped_root: Option<u32>,
 }
 
-impl Emitter<'_, '_> {
+impl<'v> Emitter<'_, 'v> {
     fn slot(&self, node: &Value) -> u32 {
         self.ix
             .slot_of
@@ -227,8 +255,80 @@ impl Emitter<'_, '_> {
         self.slot_is_ref(self.value_slot(node))
     }
 
-    /// `php_var_serialize_intern` for one position.
-    fn intern(&mut self, node: &Value, is_ref: bool) -> Result<Value, CanonError> {
+    /// `php_var_serialize_intern` for one position, with the containers it opens walked
+    /// on an explicit stack (hostile nesting must not exhaust the Rust stack).
+    fn intern(&mut self, root: &'v Value, is_ref: bool) -> Result<Value, CanonError> {
+        let mut stack: Vec<Frame<'v>> = Vec::new();
+        let mut done = match self.step(root, is_ref)? {
+            Step::Done(v) => Some(v),
+            Step::Open(frame) => {
+                stack.push(frame);
+                None
+            }
+        };
+        loop {
+            if let Some(v) = done.take() {
+                let Some(frame) = stack.last_mut() else {
+                    return Ok(v);
+                };
+                if let Some((key, unprotect)) = frame.pending.take() {
+                    if let Some(slot) = unprotect {
+                        self.protected.remove(&slot);
+                    }
+                    frame.out.push((key, v));
+                }
+            }
+            let Some(frame) = stack.last_mut() else {
+                return Ok(Value::Null);
+            };
+            let Some(&(first, last)) = frame.plan.get(frame.next) else {
+                let Some(frame) = stack.pop() else {
+                    return Ok(Value::Null);
+                };
+                self.depth -= 1;
+                done = Some(match frame.class {
+                    Some(class) => Value::Object(Box::new(super::value::Object {
+                        class,
+                        entries: frame.out,
+                    })),
+                    None => Value::Array(frame.out),
+                });
+                continue;
+            };
+            frame.next += 1;
+            let (Some((key, _)), Some((_, child))) =
+                (frame.entries.get(first), frame.entries.get(last))
+            else {
+                continue;
+            };
+            let struc_array = frame.struc_array;
+            let key = key.clone();
+            // php_var_serialize_nested_data: a reference with one holder is a plain value; a
+            // plain array met again while being written is `N;`.
+            let is_ref = self.position_is_ref(child);
+            let mut unprotect = None;
+            if !is_ref {
+                let vslot = self.value_slot(child);
+                if matches!(self.ix.node(vslot), Some(Value::Array(_))) {
+                    if self.protected.contains(&vslot) || struc_array == Some(vslot) {
+                        self.n += 1;
+                        frame.out.push((key, Value::Null));
+                        continue;
+                    }
+                    self.protected.insert(vslot);
+                    unprotect = Some(vslot);
+                }
+            }
+            frame.pending = Some((key, unprotect));
+            match self.step(child, is_ref)? {
+                Step::Done(v) => done = Some(v),
+                Step::Open(f) => stack.push(f),
+            }
+        }
+    }
+
+    /// One position: a finished value, or a container whose entries come next.
+    fn step(&mut self, node: &'v Value, is_ref: bool) -> Result<Step<'v>, CanonError> {
         self.n += 1;
         let vslot = self.value_slot(node);
         let oid = self.ix.objid_of(vslot);
@@ -236,43 +336,37 @@ impl Emitter<'_, '_> {
             if let Some(&s) = self.registered.get(&Reg::Object(oid)) {
                 if is_ref {
                     self.n -= 1;
-                    return Ok(Value::Ref(s));
+                    return Ok(Step::Done(Value::Ref(s)));
                 }
-                return Ok(Value::ObjRef(s));
+                return Ok(Step::Done(Value::ObjRef(s)));
             }
             self.registered.insert(Reg::Object(oid), self.n);
             return match self.ix.node(oid) {
-                Some(Value::Object(o)) => {
-                    let entries = self.nested(&o.entries, None)?;
-                    Ok(Value::Object(Box::new(super::value::Object {
-                        class: o.class.clone(),
-                        entries,
-                    })))
-                }
-                Some(v @ (Value::Custom(_) | Value::Enum(_))) => Ok(v.clone()),
-                _ => Ok(Value::Null),
+                Some(Value::Object(o)) => self.open(&o.entries, None, Some(o.class.clone())),
+                Some(v @ (Value::Custom(_) | Value::Enum(_))) => Ok(Step::Done(v.clone())),
+                _ => Ok(Step::Done(Value::Null)),
             };
         }
         if is_ref {
             if let Some(&s) = self.registered.get(&Reg::Cell(vslot)) {
                 self.n -= 1;
-                return Ok(Value::Ref(s));
+                return Ok(Step::Done(Value::Ref(s)));
             }
             self.registered.insert(Reg::Cell(vslot), self.n);
         }
         match self.ix.node(vslot) {
-            Some(Value::Array(entries)) => Ok(Value::Array(self.nested(entries, Some(vslot))?)),
-            Some(v) => Ok(v.clone()),
-            None => Ok(Value::Null),
+            Some(Value::Array(entries)) => self.open(entries, Some(vslot), None),
+            Some(v) => Ok(Step::Done(v.clone())),
+            None => Ok(Step::Done(Value::Null)),
         }
     }
 
-    /// `php_var_serialize_nested_data`: the surviving entries of an array or object.
-    fn nested(
+    fn open(
         &mut self,
-        entries: &[(Key, Value)],
+        entries: &'v [(Key, Value)],
         struc_array: Option<u32>,
-    ) -> Result<Vec<(Key, Value)>, CanonError> {
+        class: Option<Vec<u8>>,
+    ) -> Result<Step<'v>, CanonError> {
         self.depth += 1;
         if self.depth > self.max_depth {
             return Err(CanonError::TooDeep(self.max_depth.saturating_sub(1)));
@@ -282,31 +376,33 @@ impl Emitter<'_, '_> {
             .map(|(k, _)| k.as_key_ref().normalized())
             .collect();
         let plan = survivors(&keys);
-        let mut out = Vec::with_capacity(plan.len());
-        for (first, last) in plan {
-            let (Some((key, _)), Some((_, child))) = (entries.get(first), entries.get(last)) else {
-                continue;
-            };
-            let is_ref = self.position_is_ref(child);
-            if !is_ref {
-                let vslot = self.value_slot(child);
-                if matches!(self.ix.node(vslot), Some(Value::Array(_))) {
-                    if self.protected.contains(&vslot) || struc_array == Some(vslot) {
-                        self.n += 1;
-                        out.push((key.clone(), Value::Null));
-                        continue;
-                    }
-                    self.protected.insert(vslot);
-                    let v = self.intern(child, false);
-                    self.protected.remove(&vslot);
-                    out.push((key.clone(), v?));
-                    continue;
-                }
-            }
-            let v = self.intern(child, is_ref)?;
-            out.push((key.clone(), v));
-        }
-        self.depth -= 1;
-        Ok(out)
+        Ok(Step::Open(Frame {
+            entries,
+            out: Vec::with_capacity(plan.len()),
+            plan,
+            next: 0,
+            struc_array,
+            class,
+            pending: None,
+        }))
     }
+}
+
+/// A container being written: its surviving entries (first position, last value) and what
+/// has been produced so far.
+struct Frame<'v> {
+    entries: &'v [(Key, Value)],
+    plan: Vec<(usize, usize)>,
+    next: usize,
+    out: Vec<(Key, Value)>,
+    struc_array: Option<u32>,
+    /// `Some(class)` for an object.
+    class: Option<Vec<u8>>,
+    /// The key of the entry being produced, and the array to unprotect when it is done.
+    pending: Option<(Key, Option<u32>)>,
+}
+
+enum Step<'v> {
+    Done(Value),
+    Open(Frame<'v>),
 }

@@ -954,3 +954,134 @@ pub(crate) fn survivors(keys: &[KeyRef<'_>]) -> Vec<(usize, usize)> {
         .map(|(i, k)| (i, last.get(k).copied().unwrap_or(i)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::php_serialize::serialize;
+
+    fn round(input: &[u8]) -> Vec<u8> {
+        serialize(&unserialize(input).unwrap()).unwrap()
+    }
+
+    fn kind(input: &[u8]) -> UnserializeErrorKind {
+        unserialize(input).unwrap_err().kind
+    }
+
+    #[test]
+    fn php_reference_numbering_round_trips() {
+        let spec = br#"a:4:{i:0;a:2:{i:0;i:1;i:1;i:2;}i:1;O:8:"stdClass":0:{}i:2;s:1:"s";i:3;a:2:{i:0;R:6;i:1;r:5;}}"#;
+        assert_eq!(round(spec), spec);
+        let cycle = br#"O:8:"stdClass":1:{s:4:"self";r:1;}"#;
+        assert_eq!(round(cycle), cycle);
+    }
+
+    #[test]
+    fn overwritten_keys_renumber_later_references() {
+        assert_eq!(
+            round(br#"a:4:{i:0;s:1:"a";i:0;s:1:"b";i:1;s:1:"c";i:2;R:4;}"#),
+            br#"a:3:{i:0;s:1:"b";i:1;s:1:"c";i:2;R:3;}"#
+        );
+        assert_eq!(
+            kind(br#"a:3:{i:0;s:1:"x";i:0;s:1:"y";i:1;R:2;}"#),
+            UnserializeErrorKind::ReferenceToOverwritten
+        );
+    }
+
+    #[test]
+    fn repeated_enum_cases_become_object_references() {
+        assert_eq!(
+            round(br#"a:2:{i:0;E:13:"VgSuit:Hearts";i:1;E:13:"VgSuit:Hearts";}"#),
+            br#"a:2:{i:0;E:13:"VgSuit:Hearts";i:1;r:2;}"#
+        );
+    }
+
+    #[test]
+    fn self_reference_to_the_top_array_is_written_as_null() {
+        assert_eq!(round(b"a:1:{i:0;R:1;}"), b"a:1:{i:0;N;}");
+        assert_eq!(kind(b"R:1;"), UnserializeErrorKind::InvalidReference);
+        assert_eq!(kind(b"r:1;"), UnserializeErrorKind::InvalidReference);
+    }
+
+    #[test]
+    fn counts_larger_than_the_input_are_refused_up_front() {
+        assert_eq!(kind(b"a:100:{}"), UnserializeErrorKind::CountTooLarge);
+        assert_eq!(
+            kind(b"a:99999999999999999999999:{}"),
+            UnserializeErrorKind::CountTooLarge
+        );
+        assert_eq!(
+            kind(b"s:99999999999999999999999:\"\";"),
+            UnserializeErrorKind::InvalidLength
+        );
+        assert!(unserialize(b"C:8:\"stdClass\":99999999999:{}").is_err());
+    }
+
+    #[test]
+    fn trailing_bytes_are_ignored_unless_refused() {
+        assert_eq!(unserialize(b"i:1;xyz").unwrap(), Value::Int(1));
+        let strict = Unserializer::new().allow_trailing_bytes(false);
+        assert_eq!(
+            strict.unserialize(b"i:1;xyz").unwrap_err(),
+            UnserializeError::new(4, UnserializeErrorKind::TrailingBytes)
+        );
+    }
+
+    #[test]
+    fn lenient_object_counts_and_keys() {
+        assert_eq!(
+            round(br#"O:8:"stdClass":+1:{i:3;s:1:"x";}"#),
+            br#"O:8:"stdClass":1:{i:3;s:1:"x";}"#
+        );
+        let classes = ClassTable::builtin();
+        let v = Unserializer::new()
+            .classes(&classes)
+            .unserialize(br#"O:8:"STDCLASS":1:{i:3;s:1:"x";}"#)
+            .unwrap();
+        assert_eq!(
+            serialize(&v).unwrap(),
+            br#"O:8:"stdClass":1:{s:1:"3";s:1:"x";}"#
+        );
+    }
+
+    /// Builds `a:1:{i:0;` × depth … `}` × depth around `i:1;`.
+    fn nested(depth: usize) -> Vec<u8> {
+        let mut s = b"a:1:{i:0;".repeat(depth);
+        s.extend_from_slice(b"i:1;");
+        s.extend(std::iter::repeat_n(b'}', depth));
+        s
+    }
+
+    #[test]
+    fn the_depth_limit_is_phps_and_deep_values_need_little_stack() {
+        std::thread::Builder::new()
+            .stack_size(1 << 19)
+            .spawn(|| {
+                let ok = nested(DEFAULT_MAX_DEPTH);
+                let v = unserialize(&ok).unwrap();
+                assert_eq!(serialize(&v).unwrap(), ok);
+                let too_deep = nested(DEFAULT_MAX_DEPTH + 1);
+                assert_eq!(
+                    kind(&too_deep),
+                    UnserializeErrorKind::TooDeep(DEFAULT_MAX_DEPTH)
+                );
+                // A reference at the bottom sends the value through the reference pass.
+                let mut with_ref = b"a:1:{i:0;".repeat(DEFAULT_MAX_DEPTH - 1);
+                with_ref.extend_from_slice(b"a:2:{i:0;i:1;i:1;R:2;}");
+                with_ref.extend(std::iter::repeat_n(b'}', DEFAULT_MAX_DEPTH - 1));
+                assert_eq!(round(&with_ref), with_ref);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn escaped_strings_decode_hex() {
+        assert_eq!(unserialize(br#"S:3:"\61bc";"#).unwrap(), Value::from("abc"));
+        assert_eq!(
+            kind(br#"S:3:"\6xbc";"#),
+            UnserializeErrorKind::InvalidEscape
+        );
+    }
+}

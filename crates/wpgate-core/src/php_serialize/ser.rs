@@ -121,8 +121,77 @@ impl Writer {
             .is_some_and(|w| w & (1 << (slot % 64)) != 0)
     }
 
-    /// Writes one value, continuing the slot numbering.
+    /// Writes one value, continuing the slot numbering. Iterative: deep values need no stack.
     pub(crate) fn value(&mut self, value: &Value) -> Result<(), SerializeError> {
+        // Open containers: their remaining entries and whether they count against the depth.
+        let mut stack: Vec<(std::slice::Iter<'_, (Key, Value)>, bool)> = Vec::new();
+        let mut next = Some(value);
+        loop {
+            if let Some(v) = next.take() {
+                match v {
+                    Value::Array(entries) => {
+                        self.take_slot(false)?;
+                        self.raw(b"a:");
+                        write_len(&mut self.out, entries.len());
+                        self.raw(b":{");
+                        let counts = !entries.is_empty();
+                        self.open(counts)?;
+                        stack.push((entries.iter(), counts));
+                    }
+                    Value::Object(obj) => {
+                        check_class(&obj.class)?;
+                        self.take_slot(true)?;
+                        self.raw(b"O:");
+                        self.class_name(&obj.class);
+                        self.raw(b":");
+                        write_len(&mut self.out, obj.entries.len());
+                        self.raw(b":{");
+                        self.open(true)?;
+                        stack.push((obj.entries.iter(), true));
+                    }
+                    other => self.scalar(other)?,
+                }
+            }
+            let Some((entries, counts)) = stack.last_mut() else {
+                return Ok(());
+            };
+            match entries.next() {
+                Some((k, v)) => {
+                    match k {
+                        Key::Int(i) => {
+                            self.raw(b"i:");
+                            write_int(&mut self.out, *i);
+                            self.raw(b";");
+                        }
+                        Key::Str(s) => self.string(s),
+                    }
+                    next = Some(v);
+                }
+                None => {
+                    if *counts {
+                        self.depth -= 1;
+                    }
+                    self.raw(b"}");
+                    stack.pop();
+                }
+            }
+        }
+    }
+
+    /// Enters a container; the reader counts non-empty arrays and every object against its
+    /// depth limit, so the writer refuses what the reader would.
+    fn open(&mut self, counts: bool) -> Result<(), SerializeError> {
+        if counts {
+            if self.depth >= self.max_depth {
+                return Err(SerializeError::TooDeep(self.max_depth));
+            }
+            self.depth += 1;
+        }
+        Ok(())
+    }
+
+    /// Everything but arrays and objects.
+    fn scalar(&mut self, value: &Value) -> Result<(), SerializeError> {
         match value {
             Value::Null => {
                 self.take_slot(false)?;
@@ -147,23 +216,6 @@ impl Writer {
             Value::Str(s) => {
                 self.take_slot(false)?;
                 self.string(s);
-            }
-            Value::Array(entries) => {
-                self.take_slot(false)?;
-                self.raw(b"a:");
-                write_len(&mut self.out, entries.len());
-                self.raw(b":{");
-                self.entries(entries, !entries.is_empty())?;
-            }
-            Value::Object(obj) => {
-                check_class(&obj.class)?;
-                self.take_slot(true)?;
-                self.raw(b"O:");
-                self.class_name(&obj.class);
-                self.raw(b":");
-                write_len(&mut self.out, obj.entries.len());
-                self.raw(b":{");
-                self.entries(&obj.entries, true)?;
             }
             Value::Custom(c) => {
                 check_class(&c.class)?;
@@ -213,33 +265,8 @@ impl Writer {
                 write_len(&mut self.out, *slot as usize);
                 self.raw(b";");
             }
+            Value::Array(_) | Value::Object(_) => {}
         }
-        Ok(())
-    }
-
-    fn entries(&mut self, entries: &[(Key, Value)], counts: bool) -> Result<(), SerializeError> {
-        if counts {
-            // The reader counts non-empty arrays and every object against its depth limit.
-            if self.depth >= self.max_depth {
-                return Err(SerializeError::TooDeep(self.max_depth));
-            }
-            self.depth += 1;
-        }
-        for (k, v) in entries {
-            match k {
-                Key::Int(i) => {
-                    self.raw(b"i:");
-                    write_int(&mut self.out, *i);
-                    self.raw(b";");
-                }
-                Key::Str(s) => self.string(s),
-            }
-            self.value(v)?;
-        }
-        if counts {
-            self.depth -= 1;
-        }
-        self.raw(b"}");
         Ok(())
     }
 
