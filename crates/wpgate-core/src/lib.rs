@@ -8,11 +8,13 @@
 //! |---|---|
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
 //! | [`php_serialize`] | PHP's `serialize()` / `unserialize()` format |
+//! | [`php_session`] | PHP session serializers, session ids, the session cookie |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
 
 pub mod php_serialize;
+pub mod php_session;
 pub mod version;
 
 pub use version::WpVersion;

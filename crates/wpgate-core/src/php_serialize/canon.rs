@@ -42,12 +42,16 @@ pub(crate) enum CanonError {
 
 const NONE: u32 = u32::MAX;
 
-/// Replays `unserialize()` + `serialize()` over `roots` (all values of one document, slots
-/// counted from `base + 1`), returning the roots whose `emit` flag is set.
+/// Replays `unserialize()` + `serialize()` over `roots`: all values of one document in
+/// document order, slots counted from `base + 1`, `live[i]` false for a root PHP threw away
+/// (a repeated session variable). Returns the roots listed in `order`, written in that order
+/// with slots counted from `out_base + 1`.
 pub(crate) fn canonicalize(
     roots: &[&Value],
+    live: &[bool],
+    order: &[usize],
     base: u32,
-    emit: &[bool],
+    out_base: u32,
     mode: RootMode,
     max_depth: usize,
 ) -> Result<Vec<Value>, CanonError> {
@@ -62,23 +66,22 @@ pub(crate) fn canonicalize(
         refs: 0,
     };
     for (i, root) in roots.iter().enumerate() {
-        ix.walk(root, emit.get(i).copied().unwrap_or(false))?;
+        ix.walk(root, live.get(i).copied().unwrap_or(false))?;
     }
     let mut em = Emitter {
         ix: &ix,
-        n: 0,
+        n: out_base,
         registered: HashMap::new(),
         protected: HashSet::new(),
         depth: 0,
         max_depth: max_depth.saturating_add(1),
         unwrapped_root: (mode == RootMode::Unwrapped).then_some(base + 1),
     };
-    let mut out = Vec::new();
-    for (i, root) in roots.iter().enumerate() {
-        if emit.get(i).copied().unwrap_or(false) {
-            let is_ref = mode == RootMode::Vars && em.position_is_ref(root);
-            out.push(em.intern(root, is_ref)?);
-        }
+    let mut out = Vec::with_capacity(order.len());
+    for &i in order {
+        let Some(root) = roots.get(i) else { continue };
+        let is_ref = mode == RootMode::Vars && em.position_is_ref(root);
+        out.push(em.intern(root, is_ref)?);
     }
     Ok(out)
 }

@@ -201,9 +201,16 @@ impl<'c> Unserializer<'c> {
         } else {
             (parser, value)
         };
-        let mut out =
-            canon::canonicalize(&[&value], 0, &[true], RootMode::Unwrapped, self.max_depth)
-                .map_err(|e| parser.canon_error(e))?;
+        let mut out = canon::canonicalize(
+            &[&value],
+            &[true],
+            &[0],
+            0,
+            0,
+            RootMode::Unwrapped,
+            self.max_depth,
+        )
+        .map_err(|e| parser.canon_error(e))?;
         let value = out.pop().unwrap_or_default();
         Ok((value, end))
     }
@@ -212,12 +219,6 @@ impl<'c> Unserializer<'c> {
 impl UnserializeError {
     pub(crate) fn new(offset: usize, kind: UnserializeErrorKind) -> Self {
         UnserializeError { offset, kind }
-    }
-
-    /// The same error, `by` bytes further into a larger input.
-    pub(crate) fn shifted(mut self, by: usize) -> Self {
-        self.offset = self.offset.saturating_add(by);
-        self
     }
 }
 
@@ -286,6 +287,10 @@ impl<'i, 'o> Parser<'i, 'o> {
     /// Whether the values read so far need the reference-aware pass of `canon.rs`.
     pub(crate) fn needs_canon(&self) -> bool {
         !self.ref_offsets.is_empty() || self.enums > 1
+    }
+
+    pub(crate) fn ref_offsets(&self) -> &[usize] {
+        &self.ref_offsets
     }
 
     pub(crate) fn canon_error(&self, e: CanonError) -> UnserializeError {

@@ -11,6 +11,7 @@
 //! See `support.rs` for `WPGATE_VECTORS_DIR` and `WPGATE_VECTORS_ONLY`.
 
 mod php_serialize;
+mod php_session;
 mod support;
 
 use support::Report;
@@ -26,4 +27,4 @@ fn main() {
 }
 
 /// Every topic's entry point, in file order.
-const TOPICS: &[fn(&mut Report)] = &[php_serialize::run];
+const TOPICS: &[fn(&mut Report)] = &[php_serialize::run, php_session::run];
