@@ -128,8 +128,12 @@ impl<'v> Index<'v> {
         let mut stack: Vec<Open<'v>> = Vec::new();
         let mut next = Some((root, live));
         loop {
-            if let Some((node, live)) = next.take() {
-                if let Some(entries) = self.visit(node, live)? {
+            let visited = match next.take() {
+                Some((node, live)) => self.visit(node, live)?.map(|e| (e, live)),
+                None => None,
+            };
+            if let Some((entries, live)) = visited {
+                {
                     let keys: Vec<KeyRef<'_>> = entries
                         .iter()
                         .map(|(k, _)| k.as_key_ref().normalized())

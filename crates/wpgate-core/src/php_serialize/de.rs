@@ -867,10 +867,8 @@ impl<'i, 'o> Parser<'i, 'o> {
         name: &[u8],
         start: usize,
     ) -> Result<(Vec<u8>, Option<&'o PhpClass>), UnserializeError> {
-        if let Some(table) = self.classes {
-            if let Some(c) = table.lookup(name) {
-                return Ok((c.name.clone(), Some(c)));
-            }
+        if let Some(c) = self.classes.and_then(|t| t.lookup(name)) {
+            return Ok((c.name.clone(), Some(c)));
         }
         if !valid_class_name(name) {
             return Err(self.err(start, UnserializeErrorKind::InvalidClassName));

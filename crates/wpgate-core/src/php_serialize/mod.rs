@@ -37,6 +37,7 @@ pub(crate) mod de;
 mod float;
 mod json;
 mod ser;
+mod serde_impl;
 mod value;
 
 pub use class::{ClassTable, PhpClass};
@@ -45,6 +46,7 @@ pub use de::{
 };
 pub use json::{JsonError, from_plain_json, from_tagged_json, to_plain_json, to_tagged_json};
 pub use ser::{SerializeError, serialize, serialize_into};
+pub use serde_impl::{SerdeError, ValueDeserializer, from_value, to_value};
 pub use value::{Custom, EnumCase, Key, KeyRef, Object, PropertyName, Value, Visibility};
 
 #[allow(unused_imports)]

@@ -107,10 +107,8 @@ impl Writer {
         if self.objectish.len() <= word {
             self.objectish.resize(word + 1, 0);
         }
-        if objectish {
-            if let Some(w) = self.objectish.get_mut(word) {
-                *w |= 1 << bit;
-            }
+        if let (true, Some(w)) = (objectish, self.objectish.get_mut(word)) {
+            *w |= 1 << bit;
         }
         Ok(slot)
     }

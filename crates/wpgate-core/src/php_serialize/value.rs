@@ -384,7 +384,8 @@ impl<'a> PropertyName<'a> {
         let Some(end) = rest.iter().position(|&b| b == 0) else {
             return public;
         };
-        let (class, name) = (&rest[..end], &rest[end + 1..]);
+        let (class, name) = rest.split_at(end);
+        let name = name.get(1..).unwrap_or_default();
         let visibility = if class == b"*" {
             Visibility::Protected
         } else {

@@ -142,13 +142,12 @@ fn generator_classes(files: &[&Json]) -> ClassTable {
 fn collect_enum_cases(j: &Json, f: &mut impl FnMut(&str, &str)) {
     match j {
         Json::Object(m) => {
-            if m.get("t").and_then(Json::as_str) == Some("E") {
-                if let (Some(c), Some(k)) = (
-                    m.get("class").and_then(Json::as_str),
-                    m.get("case").and_then(Json::as_str),
-                ) {
-                    f(c, k);
-                }
+            if let (Some("E"), Some(c), Some(k)) = (
+                m.get("t").and_then(Json::as_str),
+                m.get("class").and_then(Json::as_str),
+                m.get("case").and_then(Json::as_str),
+            ) {
+                f(c, k);
             }
             m.values().for_each(|v| collect_enum_cases(v, f));
         }
@@ -190,7 +189,7 @@ fn precision_17(f: f64) -> String {
     let digits = digits.trim_end_matches('0');
     let point = exp + 1;
     let mut out = String::from(if f < 0.0 { "d:-" } else { "d:" });
-    if point > 17 || point < -3 {
+    if !(-3..=17).contains(&point) {
         let (first, rest) = digits.split_at(1);
         let rest = if rest.is_empty() { "0" } else { rest };
         let sign = if point - 1 < 0 { '-' } else { '+' };

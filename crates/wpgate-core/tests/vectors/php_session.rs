@@ -3,7 +3,7 @@
 //! `php/session_ids.json`, and the cookie and cache headers of `php/session_http.json`.
 
 use serde_json::Value as Json;
-use wpgate_core::php_serialize::{Key, Value, from_tagged_json, serialize};
+use wpgate_core::php_serialize::{Key, Value, serialize};
 use wpgate_core::php_session::{
     CookieParams, EncodeWarning, Handler, SaveHandler, Session, SessionError, SessionId, SidBits,
     SidSettings, StartDecision, cache_limiter_headers, is_igbinary, is_valid_key, start_decision,
