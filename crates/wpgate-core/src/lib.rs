@@ -17,6 +17,8 @@
 //! | [`user_settings`] | `wp-settings-{uid}` cookies: `get_all_user_settings()`, `wp_user_settings()` |
 //! | [`password`] | `wp_hash_password`, `wp_check_password`, `wp_password_needs_rehash`, phpass, `wp_fast_hash`, application passwords |
 //! | [`wp_config`] | `wp-config.php`: keys, salts, database and cookie constants, read without PHP |
+//! | [`php_serialize`] | PHP's `serialize()` / `unserialize()` format |
+//! | [`php_session`] | PHP session serializers, session ids, the session cookie |
 //!
 //! Every public function that mirrors a PHP function carries that function's name as a doc
 //! alias, so `wp_validate_auth_cookie` finds [`auth_cookie`]'s validator in rustdoc search.
@@ -25,6 +27,8 @@ pub mod auth_cookie;
 pub mod cookies;
 pub mod nonce;
 pub mod password;
+pub mod php_serialize;
+pub mod php_session;
 pub mod random;
 pub mod salts;
 pub mod session_tokens;

@@ -5,6 +5,8 @@
 //! `N passed, M failed` line; the exit status is non-zero when anything failed or nothing ran.
 //! See `support.rs` for `WPGATE_VECTORS_DIR` and `WPGATE_VECTORS_ONLY`.
 
+// Shared helpers: not every topic uses each of them.
+#[allow(dead_code)]
 mod app_passwords;
 mod auth_cookie;
 mod cookie_headers;
@@ -13,6 +15,8 @@ mod hash;
 mod nonce;
 mod ordered;
 mod passwords;
+mod php_serialize;
+mod php_session;
 mod request_cookies;
 mod support;
 mod user_settings;
@@ -45,4 +49,6 @@ const TOPICS: &[fn(&mut Report)] = &[
     app_passwords::run,
     wp_config::run,
     users::run,
+    php_serialize::run,
+    php_session::run,
 ];
