@@ -18,6 +18,7 @@ mod passwords;
 mod php_serialize;
 mod php_session;
 mod request_cookies;
+mod session_tokens;
 mod support;
 mod user_settings;
 mod users;
@@ -42,6 +43,7 @@ const TOPICS: &[fn(&mut Report)] = &[
     auth_cookie::run,
     validate::run,
     nonce::run,
+    session_tokens::run,
     cookie_headers::run,
     request_cookies::run,
     user_settings::run,
