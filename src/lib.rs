@@ -1,3 +1,5 @@
 //! The wpgate service and CLI: glue between [`wpgate_core`] and the outside world.
 
 pub mod cli;
+pub mod config;
+pub mod store;

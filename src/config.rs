@@ -1,0 +1,634 @@
+//! Typed settings, parsed once at start-up.
+//!
+//! Layers, lowest first: defaults in code → the site's `wp-config.php` (`--wp-config`) →
+//! optional TOML file (`--config`) → environment (`WPGATE_*`, and `WPGATE_*_FILE` for every
+//! secret) → command-line flags. Every key has the same name in each layer: `db_password` in
+//! TOML is `WPGATE_DB_PASSWORD` in the environment and `DB_PASSWORD` in wp-config.php.
+//!
+//! wp-config.php is read, never executed ([`wpgate_core::wp_config`]). A constant we need whose
+//! value is not a literal (`getenv('DB_PASS')`) stops start-up naming the line, unless a
+//! higher layer supplies the value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Value as FigValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use wpgate_core::WpVersion;
+use wpgate_core::wp_config::WpConfig;
+
+/// Where WordPress session tokens are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionBackend {
+    /// In this process only (single node, tests).
+    Memory,
+    /// Redis, in the layout of docs/redis-layout.md (shared with the PHP drop-in).
+    Redis,
+    /// The `session_tokens` user meta of stock WordPress.
+    Usermeta,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line (production).
+    Json,
+}
+
+/// Every setting, after layering. Secrets are [`SecretString`] and never printed.
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP service listens on.
+    pub listen: SocketAddr,
+    /// Path of the site's wp-config.php.
+    pub wp_config: Option<PathBuf>,
+    /// The WordPress tree (for `wp-includes/version.php`); default: wp-config.php's directory.
+    pub wp_dir: Option<PathBuf>,
+    /// The WordPress version whose formats to speak; default: read from the tree, else latest.
+    pub wp_version: Option<String>,
+    /// Session token storage.
+    pub sessions: SessionBackend,
+    /// Redis URL (`redis://[user:pass@]host:port/db`, `rediss://` for TLS).
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub redis_url: Option<SecretString>,
+    /// Per-site key prefix in Redis (docs/redis-layout.md).
+    pub redis_prefix: String,
+    /// Database host as WordPress spells DB_HOST (`host`, `host:port`, `localhost:/sock`).
+    pub db_host: Option<String>,
+    /// Database name.
+    pub db_name: Option<String>,
+    /// Database user.
+    pub db_user: Option<String>,
+    /// Database password.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub db_password: Option<SecretString>,
+    /// Database charset.
+    pub db_charset: Option<String>,
+    /// WordPress table prefix (`$table_prefix`).
+    pub table_prefix: Option<String>,
+    /// `AUTH_KEY`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub auth_key: Option<SecretString>,
+    /// `SECURE_AUTH_KEY`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub secure_auth_key: Option<SecretString>,
+    /// `LOGGED_IN_KEY`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub logged_in_key: Option<SecretString>,
+    /// `NONCE_KEY`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub nonce_key: Option<SecretString>,
+    /// `AUTH_SALT`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub auth_salt: Option<SecretString>,
+    /// `SECURE_AUTH_SALT`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub secure_auth_salt: Option<SecretString>,
+    /// `LOGGED_IN_SALT`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub logged_in_salt: Option<SecretString>,
+    /// `NONCE_SALT`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub nonce_salt: Option<SecretString>,
+    /// `SECRET_KEY`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub secret_key: Option<SecretString>,
+    /// `SECRET_SALT`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub secret_salt: Option<SecretString>,
+    /// `siteurl` (WP_SITEURL); default: the `siteurl` option.
+    pub siteurl: Option<String>,
+    /// `home` (WP_HOME); default: the `home` option.
+    pub home: Option<String>,
+    /// WP_CONTENT_URL.
+    pub content_url: Option<String>,
+    /// WP_PLUGIN_URL.
+    pub plugin_url: Option<String>,
+    /// COOKIEHASH override.
+    pub cookiehash: Option<String>,
+    /// COOKIE_DOMAIN.
+    pub cookie_domain: Option<String>,
+    /// COOKIEPATH.
+    pub cookiepath: Option<String>,
+    /// SITECOOKIEPATH.
+    pub sitecookiepath: Option<String>,
+    /// ADMIN_COOKIE_PATH.
+    pub admin_cookie_path: Option<String>,
+    /// PLUGINS_COOKIE_PATH.
+    pub plugins_cookie_path: Option<String>,
+    /// FORCE_SSL_ADMIN.
+    pub force_ssl_admin: Option<bool>,
+    /// Seconds a user row may be served from the in-process cache.
+    pub user_cache_ttl: u64,
+    /// Upgrade old password hashes at login the way WordPress 6.8+ does (writes wp_users).
+    pub rehash_on_login: bool,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            wp_config: None,
+            wp_dir: None,
+            wp_version: None,
+            sessions: SessionBackend::Memory,
+            redis_url: Some(SecretString::from("redis://127.0.0.1:6379/0")),
+            redis_prefix: "wpgate:".to_owned(),
+            db_host: None,
+            db_name: None,
+            db_user: None,
+            db_password: None,
+            db_charset: None,
+            table_prefix: None,
+            auth_key: None,
+            secure_auth_key: None,
+            logged_in_key: None,
+            nonce_key: None,
+            auth_salt: None,
+            secure_auth_salt: None,
+            logged_in_salt: None,
+            nonce_salt: None,
+            secret_key: None,
+            secret_salt: None,
+            siteurl: None,
+            home: None,
+            content_url: None,
+            plugin_url: None,
+            cookiehash: None,
+            cookie_domain: None,
+            cookiepath: None,
+            sitecookiepath: None,
+            admin_cookie_path: None,
+            plugins_cookie_path: None,
+            force_ssl_admin: None,
+            user_cache_ttl: 5,
+            rehash_on_login: false,
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+/// The secret settings: they get `WPGATE_<KEY>_FILE` variants and are masked in logs.
+pub const SECRET_KEYS: &[&str] = &[
+    "redis_url",
+    "db_password",
+    "auth_key",
+    "secure_auth_key",
+    "logged_in_key",
+    "nonce_key",
+    "auth_salt",
+    "secure_auth_salt",
+    "logged_in_salt",
+    "nonce_salt",
+    "secret_key",
+    "secret_salt",
+];
+
+/// wp-config.php constants and the settings they fill.
+const WP_CONFIG_KEYS: &[(&str, &str)] = &[
+    ("DB_HOST", "db_host"),
+    ("DB_NAME", "db_name"),
+    ("DB_USER", "db_user"),
+    ("DB_PASSWORD", "db_password"),
+    ("DB_CHARSET", "db_charset"),
+    ("AUTH_KEY", "auth_key"),
+    ("SECURE_AUTH_KEY", "secure_auth_key"),
+    ("LOGGED_IN_KEY", "logged_in_key"),
+    ("NONCE_KEY", "nonce_key"),
+    ("AUTH_SALT", "auth_salt"),
+    ("SECURE_AUTH_SALT", "secure_auth_salt"),
+    ("LOGGED_IN_SALT", "logged_in_salt"),
+    ("NONCE_SALT", "nonce_salt"),
+    ("SECRET_KEY", "secret_key"),
+    ("SECRET_SALT", "secret_salt"),
+    ("WP_SITEURL", "siteurl"),
+    ("WP_HOME", "home"),
+    ("WP_CONTENT_URL", "content_url"),
+    ("WP_PLUGIN_URL", "plugin_url"),
+    ("COOKIEHASH", "cookiehash"),
+    ("COOKIE_DOMAIN", "cookie_domain"),
+    ("COOKIEPATH", "cookiepath"),
+    ("SITECOOKIEPATH", "sitecookiepath"),
+    ("ADMIN_COOKIE_PATH", "admin_cookie_path"),
+    ("PLUGINS_COOKIE_PATH", "plugins_cookie_path"),
+    ("FORCE_SSL_ADMIN", "force_ssl_admin"),
+    // The PHP drop-in reads these two from wp-config.php as well: one place configures both.
+    ("WPGATE_REDIS_URL", "redis_url"),
+    ("WPGATE_REDIS_PREFIX", "redis_prefix"),
+];
+
+/// Values given on the command line (highest layer); `None` means "not given".
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides(pub Dict);
+
+impl Overrides {
+    /// Sets `key` when `value` is present.
+    pub fn set(&mut self, key: &str, value: Option<impl Into<FigValue>>) -> &mut Self {
+        if let Some(v) = value {
+            self.0.insert(key.to_owned(), v.into());
+        }
+        self
+    }
+}
+
+/// Settings with the parsed wp-config.php they were partly read from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The settings.
+    pub settings: Settings,
+    /// The parsed wp-config.php, if one was read.
+    pub wp_config: Option<WpConfig>,
+}
+
+impl Settings {
+    /// The secret constants as `wp_salt()` sources (undefined ones absent).
+    pub fn salt_constants(&self) -> wpgate_core::salts::SecretConstants {
+        use wpgate_core::salts::SecretConstant as C;
+        let mut constants = wpgate_core::salts::SecretConstants::new();
+        let pairs = [
+            (C::AuthKey, &self.auth_key),
+            (C::SecureAuthKey, &self.secure_auth_key),
+            (C::LoggedInKey, &self.logged_in_key),
+            (C::NonceKey, &self.nonce_key),
+            (C::AuthSalt, &self.auth_salt),
+            (C::SecureAuthSalt, &self.secure_auth_salt),
+            (C::LoggedInSalt, &self.logged_in_salt),
+            (C::NonceSalt, &self.nonce_salt),
+            (C::SecretKey, &self.secret_key),
+            (C::SecretSalt, &self.secret_salt),
+        ];
+        for (constant, value) in pairs {
+            if let Some(v) = value {
+                constants.define(constant, v.expose_secret());
+            }
+        }
+        constants
+    }
+
+    /// Loads every layer. `config_file` is the TOML file (`--config` / `WPGATE_CONFIG`).
+    ///
+    /// # Errors
+    /// A layer that cannot be read or parsed, a value of the wrong type, or a wp-config.php
+    /// constant that is not a literal and is not supplied by a higher layer; each message
+    /// names the setting or the file and line.
+    pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Loaded> {
+        Self::load_from(config_file, overrides, &std::env::vars().collect())
+    }
+
+    /// [`Settings::load`] with an explicit environment (for tests).
+    pub fn load_from(
+        config_file: Option<&Path>,
+        overrides: &Overrides,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Loaded> {
+        let env_dict = env_layer(env)?;
+        let config_file = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| env.get("WPGATE_CONFIG").map(PathBuf::from));
+        if let Some(path) = &config_file {
+            if !path.is_file() {
+                bail!("configuration file {} does not exist", path.display());
+            }
+        }
+        let upper = |f: Figment| {
+            let f = match &config_file {
+                Some(path) => f.merge(Toml::file_exact(path)),
+                None => f,
+            };
+            f.merge(Serialized::defaults(&env_dict)).merge(Serialized::defaults(&overrides.0))
+        };
+
+        // The wp-config.php path itself comes from the upper layers.
+        let wp_config_path: Option<PathBuf> = upper(Figment::new())
+            .extract_inner("wp_config")
+            .ok()
+            .filter(|p: &PathBuf| !p.as_os_str().is_empty());
+        let (wp_dict, non_literal, wp_config) = match &wp_config_path {
+            Some(path) => wp_config_layer(path)?,
+            None => (Dict::new(), Vec::new(), None),
+        };
+
+        let figment = upper(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Serialized::defaults(&wp_dict)),
+        );
+        // A non-literal wp-config.php value must be replaced by a higher layer.
+        for (key, error) in non_literal {
+            let supplied = upper(Figment::new()).find_value(key).is_ok();
+            if !supplied {
+                bail!("{error}");
+            }
+        }
+        let settings: Settings = figment.extract().map_err(|e| {
+            anyhow::anyhow!("invalid configuration: {e} (environment variable {})", env_name(&e))
+        })?;
+        if settings.redis_prefix.contains(['{', '}']) {
+            bail!(
+                "redis_prefix (WPGATE_REDIS_PREFIX) must not contain '{{' or '}}': they would \
+                 break the Redis Cluster hash tag of docs/redis-layout.md"
+            );
+        }
+        Ok(Loaded { settings, wp_config })
+    }
+
+    /// The WordPress version to speak: `wp_version`, else `wp-includes/version.php` of the
+    /// tree, else the latest.
+    ///
+    /// # Errors
+    /// A `wp_version` that is not a version number.
+    pub fn version(&self) -> Result<(WpVersion, VersionSource)> {
+        if let Some(v) = &self.wp_version {
+            let parsed =
+                v.parse().with_context(|| format!("wp_version (WPGATE_WP_VERSION) {v:?}"))?;
+            return Ok((parsed, VersionSource::Configured));
+        }
+        let dir = self
+            .wp_dir
+            .clone()
+            .or_else(|| self.wp_config.as_ref().and_then(|p| p.parent().map(Path::to_path_buf)));
+        if let Some(dir) = dir {
+            let file = dir.join("wp-includes/version.php");
+            if let Ok(src) = std::fs::read_to_string(&file) {
+                if let Some(v) = parse_version_php(&src) {
+                    return Ok((v, VersionSource::Tree(file)));
+                }
+            }
+        }
+        Ok((WpVersion::LATEST, VersionSource::Default))
+    }
+}
+
+/// Where the WordPress version came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionSource {
+    /// `wp_version` / `WPGATE_WP_VERSION`.
+    Configured,
+    /// `$wp_version` in this file.
+    Tree(PathBuf),
+    /// Nothing said: the latest version wpgate knows.
+    Default,
+}
+
+impl fmt::Debug for Settings {
+    /// The effective configuration with every secret masked, for the start-up log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = serde_json::to_value(self).map_err(|_| fmt::Error)?;
+        write!(f, "{value}")
+    }
+}
+
+/// `$wp_version = '6.1.9';` in wp-includes/version.php.
+fn parse_version_php(src: &str) -> Option<WpVersion> {
+    let start = src.find("$wp_version")?;
+    let rest = src.get(start..)?;
+    let quote_start = rest.find(['\'', '"'])?;
+    let quote = rest.get(quote_start..quote_start + 1)?;
+    let value = rest.get(quote_start + 1..)?;
+    let end = value.find(quote)?;
+    value.get(..end)?.parse().ok()
+}
+
+/// `WPGATE_<KEY>` → `key`, and `WPGATE_<KEY>_FILE` → the file's contents for secrets.
+fn env_layer(env: &BTreeMap<String, String>) -> Result<Dict> {
+    let known = known_keys();
+    let mut dict = Dict::new();
+    for (name, value) in env {
+        let Some(rest) = name.strip_prefix("WPGATE_") else { continue };
+        let key = rest.to_ascii_lowercase();
+        if key == "config" {
+            continue;
+        }
+        if let Some(secret) = key.strip_suffix("_file").filter(|k| SECRET_KEYS.contains(k)) {
+            let text = std::fs::read_to_string(value)
+                .with_context(|| format!("{name}: cannot read {value}"))?;
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            dict.insert(secret.to_owned(), FigValue::from(text.to_owned()));
+        } else if known.contains(&key.as_str()) {
+            dict.insert(key, parse_env_value(value));
+        }
+        // Unknown WPGATE_* variables belong to other tools (the PHP drop-in, scripts).
+    }
+    Ok(dict)
+}
+
+fn parse_env_value(value: &str) -> FigValue {
+    match value {
+        "true" => FigValue::from(true),
+        "false" => FigValue::from(false),
+        v => match v.parse::<u64>() {
+            Ok(n) if !v.starts_with('0') || v == "0" => FigValue::from(n),
+            _ => FigValue::from(v.to_owned()),
+        },
+    }
+}
+
+/// The keys of [`Settings`], for recognising environment variables.
+fn known_keys() -> Vec<&'static str> {
+    let mut keys = vec![
+        "listen",
+        "wp_config",
+        "wp_dir",
+        "wp_version",
+        "sessions",
+        "redis_url",
+        "redis_prefix",
+        "db_host",
+        "db_name",
+        "db_user",
+        "db_password",
+        "db_charset",
+        "table_prefix",
+        "siteurl",
+        "home",
+        "content_url",
+        "plugin_url",
+        "cookiehash",
+        "cookie_domain",
+        "cookiepath",
+        "sitecookiepath",
+        "admin_cookie_path",
+        "plugins_cookie_path",
+        "force_ssl_admin",
+        "user_cache_ttl",
+        "rehash_on_login",
+        "log_format",
+    ];
+    for k in SECRET_KEYS {
+        if !keys.contains(k) {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+type NonLiteral = Vec<(&'static str, String)>;
+
+/// The wp-config.php layer: literal values by setting name, and the non-literal ones.
+fn wp_config_layer(path: &Path) -> Result<(Dict, NonLiteral, Option<WpConfig>)> {
+    let src = std::fs::read_to_string(path)
+        .with_context(|| format!("wp_config (WPGATE_WP_CONFIG): cannot read {}", path.display()))?;
+    let name = path.display().to_string();
+    let parsed = WpConfig::parse_named(&name, &src).with_context(|| format!("parsing {name}"))?;
+    let mut dict = Dict::new();
+    let mut non_literal = Vec::new();
+    for (constant, key) in WP_CONFIG_KEYS {
+        let value = if *key == "force_ssl_admin" {
+            parsed.bool(constant).map(|b| b.map(FigValue::from))
+        } else {
+            parsed.string(constant).map(|s| s.map(|s| FigValue::from(s.to_owned())))
+        };
+        match value {
+            Ok(Some(v)) => {
+                dict.insert((*key).to_owned(), v);
+            }
+            Ok(None) => {}
+            Err(e) => non_literal.push((*key, e.to_string())),
+        }
+    }
+    match parsed.table_prefix() {
+        Ok(prefix) => {
+            dict.insert("table_prefix".to_owned(), FigValue::from(prefix.to_owned()));
+        }
+        Err(e) if parsed.table_prefix_definition().is_some() => {
+            non_literal.push(("table_prefix", e.to_string()));
+        }
+        Err(_) => {}
+    }
+    Ok((dict, non_literal, Some(parsed)))
+}
+
+fn env_name(e: &figment::Error) -> String {
+    e.path.first().map(|k| format!("WPGATE_{}", k.to_ascii_uppercase())).unwrap_or_default()
+}
+
+fn ser_secret_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(secret) if !secret.expose_secret().is_empty() => s.serialize_str("***"),
+        Some(_) => s.serialize_str(""),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn tempdir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("wpgate-config-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn defaults_apply_without_any_layer() {
+        let s = Settings::load_from(None, &Overrides::default(), &env(&[])).unwrap().settings;
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8787");
+        assert_eq!(s.sessions, SessionBackend::Memory);
+        assert_eq!(s.redis_prefix, "wpgate:");
+    }
+
+    #[test]
+    fn layers_override_in_documented_order() {
+        let dir = tempdir();
+        let wp = write(
+            &dir,
+            "wp-config.php",
+            "<?php\ndefine('DB_NAME', 'from_wp');\ndefine('DB_USER', 'wp_user');\n\
+             define('AUTH_KEY', 'k1');\ndefine('DB_PASSWORD', getenv('DB_PASS'));\n\
+             $table_prefix = 'wpx_';\n",
+        );
+        let toml = write(&dir, "wpgate.toml", "db_user = \"toml_user\"\nuser_cache_ttl = 9\n");
+        let secret = write(&dir, "pw", "s3cret\n");
+        let wp_path = wp.display().to_string();
+        let secret_path = secret.display().to_string();
+        let vars = env(&[
+            ("WPGATE_WP_CONFIG", wp_path.as_str()),
+            ("WPGATE_DB_PASSWORD_FILE", secret_path.as_str()),
+            ("WPGATE_USER_CACHE_TTL", "7"),
+        ]);
+        let mut flags = Overrides::default();
+        flags.set("sessions", Some("redis"));
+        let s = Settings::load_from(Some(&toml), &flags, &vars).unwrap().settings;
+        assert_eq!(s.db_name.as_deref(), Some("from_wp"));
+        assert_eq!(s.db_user.as_deref(), Some("toml_user"));
+        assert_eq!(s.user_cache_ttl, 7);
+        assert_eq!(s.db_password.as_ref().map(|p| p.expose_secret()), Some("s3cret"));
+        assert_eq!(s.table_prefix.as_deref(), Some("wpx_"));
+        assert_eq!(s.sessions, SessionBackend::Redis);
+        assert_eq!(s.auth_key.as_ref().map(|k| k.expose_secret()), Some("k1"));
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cret") && !shown.contains("\"k1\""), "{shown}");
+    }
+
+    #[test]
+    fn non_literal_wp_config_value_names_the_line() {
+        let dir = tempdir();
+        let wp = write(&dir, "wp-config.php", "<?php\n\ndefine('DB_PASSWORD', getenv('X'));\n");
+        let wp_path = wp.display().to_string();
+        let err = Settings::load_from(
+            None,
+            &Overrides::default(),
+            &env(&[("WPGATE_WP_CONFIG", wp_path.as_str())]),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains(":3") && err.contains("DB_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_names_the_variable() {
+        let err = Settings::load_from(
+            None,
+            &Overrides::default(),
+            &env(&[("WPGATE_LISTEN", "not-an-address")]),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("WPGATE_LISTEN"), "{err}");
+    }
+
+    #[test]
+    fn prefix_with_braces_is_refused() {
+        let err = Settings::load_from(
+            None,
+            &Overrides::default(),
+            &env(&[("WPGATE_REDIS_PREFIX", "a{b}:")]),
+        );
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn version_php_is_read() {
+        assert_eq!(
+            parse_version_php("<?php\n$wp_version = '6.1.9';\n"),
+            Some(WpVersion::new(6, 1, 9))
+        );
+        assert_eq!(parse_version_php("<?php\n"), None);
+    }
+}
