@@ -298,10 +298,8 @@ impl Settings {
         let config_file = config_file
             .map(Path::to_path_buf)
             .or_else(|| env.get("WPGATE_CONFIG").map(PathBuf::from));
-        if let Some(path) = &config_file {
-            if !path.is_file() {
-                bail!("configuration file {} does not exist", path.display());
-            }
+        if let Some(path) = config_file.as_ref().filter(|p| !p.is_file()) {
+            bail!("configuration file {} does not exist", path.display());
         }
         let upper = |f: Figment| {
             let f = match &config_file {
@@ -361,10 +359,9 @@ impl Settings {
             .or_else(|| self.wp_config.as_ref().and_then(|p| p.parent().map(Path::to_path_buf)));
         if let Some(dir) = dir {
             let file = dir.join("wp-includes/version.php");
-            if let Ok(src) = std::fs::read_to_string(&file) {
-                if let Some(v) = parse_version_php(&src) {
-                    return Ok((v, VersionSource::Tree(file)));
-                }
+            if let Some(v) = std::fs::read_to_string(&file).ok().and_then(|s| parse_version_php(&s))
+            {
+                return Ok((v, VersionSource::Tree(file)));
             }
         }
         Ok((WpVersion::LATEST, VersionSource::Default))
