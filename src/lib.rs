@@ -2,4 +2,9 @@
 
 pub mod cli;
 pub mod config;
+pub mod error;
+pub mod service;
+pub mod site;
 pub mod store;
+pub mod telemetry;
+pub mod users;

@@ -122,6 +122,14 @@ pub struct SessionOrigin<'a> {
     pub attached: Vec<(Key, Value)>,
 }
 
+impl SessionOrigin<'_> {
+    /// The form `$_SERVER['HTTP_USER_AGENT']` has inside WordPress (which slashes `$_SERVER`)
+    /// for a raw header value, so that [`Session::create`] stores the raw value, as WordPress.
+    pub fn slashed(raw: &str) -> String {
+        String::from_utf8_lossy(&crate::cookies::add_slashes(raw.as_bytes())).into_owned()
+    }
+}
+
 impl Session {
     /// The record `WP_Session_Tokens::create($expiration)` stores at `now`: the attached
     /// fields, then `expiration`, `ip`, `ua` (unslashed) and `login`, each overwriting an

@@ -37,6 +37,7 @@ pub use auth::{
 };
 pub use config::{CookieConfig, CookieConstants, CookieHash, CookieSettings, Multisite};
 pub use request::{RequestCookies, is_ssl};
+pub(crate) use input::add_slashes;
 pub use set_cookie::{SameSite, SetCookie, raw_url_decode, raw_url_encode};
 
 pub(crate) use php::{loose_eq, string_greater_than_int};
