@@ -3,8 +3,10 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod routes;
 pub mod service;
 pub mod site;
+pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod users;

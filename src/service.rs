@@ -111,6 +111,16 @@ pub struct AuthService {
     dummy_hash: PasswordHash,
 }
 
+impl std::fmt::Debug for AuthService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthService")
+            .field("version", &self.site.version)
+            .field("clock", &self.clock)
+            .field("rehash_on_login", &self.rehash_on_login)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why validation did not produce a user.
 enum Rejection {
     Invalid(CookieError),
@@ -333,8 +343,11 @@ impl AuthService {
                 tracing::Span::current().record("user_id", current.user.id);
                 let token = SessionToken::new(current.nonce_token.clone());
                 // wp_destroy_current_session(): the logged_in cookie's token.
-                let verifier =
-                    if current.nonce_token.is_empty() { current.verifier } else { token.verifier() };
+                let verifier = if current.nonce_token.is_empty() {
+                    current.verifier
+                } else {
+                    token.verifier()
+                };
                 self.sessions.destroy(current.user.id, &verifier, now).await?;
                 current.user.id
             }
@@ -396,9 +409,11 @@ async fn verify_blocking(
     hash: PasswordHash,
     version: WpVersion,
 ) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || password::verify(&password, &hash, version).unwrap_or(false))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))
+    tokio::task::spawn_blocking(move || {
+        password::verify(&password, &hash, version).unwrap_or(false)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// A hash of the site's default format, for unknown users.

@@ -48,7 +48,9 @@ impl Site {
             .map(|s| s.trim_end_matches('/').to_owned())
             .or(options.siteurl)
             .ok_or_else(|| {
-                anyhow!("siteurl is unknown: set WPGATE_SITEURL (or WP_SITEURL), or give a database")
+                anyhow!(
+                    "siteurl is unknown: set WPGATE_SITEURL (or WP_SITEURL), or give a database"
+                )
             })?;
         let home = settings
             .home
@@ -89,11 +91,8 @@ impl Site {
 
     /// Which site options [`Site::resolve`] would read from the database.
     pub fn options_needed(settings: &Settings, version: WpVersion) -> Vec<&'static str> {
-        let sources = SaltSources {
-            constants: settings.salt_constants(),
-            version,
-            ..SaltSources::default()
-        };
+        let sources =
+            SaltSources { constants: settings.salt_constants(), version, ..SaltSources::default() };
         let mut needed = Salts::options_needed(&sources);
         if settings.siteurl.is_none() {
             needed.push("siteurl");

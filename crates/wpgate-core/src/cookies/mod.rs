@@ -36,8 +36,8 @@ pub use auth::{
     test_cookies,
 };
 pub use config::{CookieConfig, CookieConstants, CookieHash, CookieSettings, Multisite};
-pub use request::{RequestCookies, is_ssl};
 pub(crate) use input::add_slashes;
+pub use request::{RequestCookies, is_ssl};
 pub use set_cookie::{SameSite, SetCookie, raw_url_decode, raw_url_encode};
 
 pub(crate) use php::{loose_eq, string_greater_than_int};

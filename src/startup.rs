@@ -1,0 +1,177 @@
+//! Building and running the HTTP service: state, routes, middleware.
+
+use std::net::TcpListener;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{App, HttpRequest, HttpServer, middleware, web};
+use anyhow::{Context, Result};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::routes;
+use crate::service::{AuthService, Clock, RequestContext};
+use crate::site::Site;
+use crate::store::SessionStore;
+use crate::users::UserDirectory;
+
+/// Shared by every request.
+pub struct AppState {
+    /// The use-cases.
+    pub auth: AuthService,
+    /// Prometheus exposition.
+    pub metrics: PrometheusHandle,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("auth", &self.auth).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parts").field("site", &self.site).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The service's view of a request.
+    pub fn context(&self, req: &HttpRequest) -> RequestContext {
+        routes::request_context(req, self.auth.site().cookies.admin_cookie_path())
+    }
+}
+
+/// The pieces an application is assembled from.
+pub struct Parts {
+    /// The resolved site.
+    pub site: Site,
+    /// Users.
+    pub users: Arc<dyn UserDirectory>,
+    /// Sessions.
+    pub sessions: Arc<dyn SessionStore>,
+    /// The clock.
+    pub clock: Clock,
+}
+
+/// A bound, not yet running, HTTP service.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `settings.listen` and assembles the service from `parts`.
+    ///
+    /// # Errors
+    /// The address cannot be bound.
+    pub fn build(settings: &Settings, parts: Parts) -> Result<Application> {
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("listen (WPGATE_LISTEN): cannot bind {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let auth = AuthService::new(
+            Arc::new(parts.site),
+            parts.users,
+            parts.sessions,
+            parts.clock,
+            settings.rehash_on_login,
+        );
+        let state = web::Data::new(AppState { auth, metrics: metrics_handle() });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(64 * 1024))
+                .app_data(web::JsonConfig::default().limit(64 * 1024))
+                .wrap(middleware::from_fn(record_metrics))
+                .wrap(TracingLogger::default())
+                .configure(routes_table)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port actually bound (useful with `127.0.0.1:0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until stopped.
+    ///
+    /// # Errors
+    /// The server failed.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The route table.
+pub fn routes_table(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(routes::health::healthz))
+        .route("/readyz", web::get().to(routes::health::readyz))
+        .route("/metrics", web::get().to(routes::health::metrics))
+        .route("/v1/login", web::post().to(routes::session::login))
+        .route("/v1/logout", web::post().to(routes::session::logout))
+        .route("/v1/session", web::get().to(routes::session::session))
+        .route("/v1/nonce", web::post().to(routes::nonce::create))
+        .route("/v1/nonce/verify", web::post().to(routes::nonce::verify))
+        .route("/authz/auth-request", web::get().to(routes::authz::auth_request))
+        .route("/authz/forward-auth", web::get().to(routes::authz::forward_auth));
+}
+
+/// The process-wide Prometheus recorder (installed once, shared by every app in the process).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Full(
+                        "wpgate_request_duration_seconds".to_owned(),
+                    ),
+                    &[0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25, 1.0],
+                )
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            match builder.install_recorder() {
+                Ok(handle) => handle,
+                // Another recorder is installed (embedding app): render from our own.
+                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+/// Counts requests by route and status, and times them.
+async fn record_metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.call(req).await?;
+    let status = response.status();
+    let outcome = match status.as_u16() {
+        200..=399 => "ok",
+        401 | 403 => "denied",
+        400..=499 => "client-error",
+        503 => "unavailable",
+        _ => "error",
+    };
+    metrics::counter!("wpgate_requests_total", "route" => route.clone(), "status" => status.as_u16().to_string(), "outcome" => outcome).increment(1);
+    metrics::histogram!("wpgate_request_duration_seconds", "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    if status.as_u16() == 503 {
+        metrics::counter!("wpgate_dependency_errors_total").increment(1);
+    }
+    Ok(response)
+}
