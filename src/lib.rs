@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod extractor;
 pub mod routes;
 pub mod service;
 pub mod site;
