@@ -88,8 +88,9 @@ esac
 # ---- prerequisites -------------------------------------------------------------------------
 apt_install php-cli php-cgi php-fpm php-mysql php-redis php-mbstring php-xml php-curl nginx \
   wordpress mariadb-server mariadb-client redis-server redis-tools curl
+php_modules=$(php -m)
 for ext in redis mysqli mbstring xml curl; do
-  php -m | grep -qix "$ext" || die "the PHP CLI lacks the $ext extension (php-${ext/mysqli/mysql})"
+  grep -qix "$ext" <<< "$php_modules" || die "the PHP CLI lacks the $ext extension (php-${ext/mysqli/mysql})"
 done
 ensure_redis
 ensure_mariadb
