@@ -319,11 +319,28 @@ LUA
 					),
 				);
 			}
-			$ok = null === $context
-				? $redis->connect( $host, $s['port'], $s['timeout'], null, 0, $s['timeout'] )
-				: $redis->connect( $host, $s['port'], $s['timeout'], null, 0, $s['timeout'], $context );
+			// phpredis reports TLS problems as PHP warnings before it fails: keep them out of
+			// the page and the log, and put the first one into our single log line instead.
+			$warning = null;
+			set_error_handler(
+				function ( $no, $message ) use ( &$warning ) {
+					if ( null === $warning ) {
+						$warning = preg_replace( '/\s+/', ' ', $message );
+					}
+					return true;
+				}
+			);
+			try {
+				$ok = null === $context
+					? $redis->connect( $host, $s['port'], $s['timeout'], null, 0, $s['timeout'] )
+					: $redis->connect( $host, $s['port'], $s['timeout'], null, 0, $s['timeout'], $context );
+			} catch ( \Throwable $e ) {
+				throw new RuntimeException( $e->getMessage() . ( null !== $warning ? ': ' . $warning : '' ), 0, $e );
+			} finally {
+				restore_error_handler();
+			}
 			if ( ! $ok ) {
-				throw new RuntimeException( 'connect failed' );
+				throw new RuntimeException( null !== $warning ? $warning : 'connect failed' );
 			}
 			$redis->setOption( Redis::OPT_READ_TIMEOUT, $s['timeout'] );
 			$redis->setOption( Redis::OPT_SERIALIZER, Redis::SERIALIZER_NONE );
@@ -341,7 +358,7 @@ LUA
 			self::$redis = $redis;
 			return $redis;
 		} catch ( \Throwable $e ) {
-			self::fail( 'Redis at ' . $s['display'] . ' is unreachable (' . $e->getMessage() . ')' );
+			self::fail( 'Redis at ' . $s['display'] . ' is unavailable (' . $e->getMessage() . ')' );
 			return null;
 		}
 	}
@@ -381,7 +398,7 @@ LUA
 		self::$redis = null;
 		if ( ! self::$logged ) {
 			self::$logged = true;
-			error_log( 'wpgate-sessions: ' . $why . '; sessions are unavailable: no login cookie is accepted and no login can start until it works again (fail closed)' );
+			error_log( 'wpgate-sessions: ' . $why . '; until it works again no login cookie is accepted and nobody can log in (fail closed)' );
 		}
 	}
 

@@ -286,18 +286,19 @@ final class Browser {
 			'secs'    => $secs,
 		);
 	}
-	public function login( $user, $pass ) {
+	public function login( $user, $pass, $remember = false ) {
 		$this->request( '/wp-login.php' );
-		return $this->request(
-			'/wp-login.php',
-			array(
-				'log'         => $user,
-				'pwd'         => $pass,
-				'wp-submit'   => 'Log In',
-				'redirect_to' => $this->base . '/wp-admin/',
-				'testcookie'  => '1',
-			)
+		$form = array(
+			'log'         => $user,
+			'pwd'         => $pass,
+			'wp-submit'   => 'Log In',
+			'redirect_to' => $this->base . '/wp-admin/',
+			'testcookie'  => '1',
 		);
+		if ( $remember ) {
+			$form['rememberme'] = 'forever';
+		}
+		return $this->request( '/wp-login.php', $form );
 	}
 }
 
@@ -373,6 +374,7 @@ register_shutdown_function(
 			rename( $aside, $site['WP_ABSPATH'] . '/wp-content/mu-plugins/wpgate-sessions.php' );
 		}
 		$sub->stop();
+		@unlink( $GLOBALS['cli_log'] );
 		// Leave nothing of ours in Redis.
 		$it = null;
 		while ( false !== ( $keys = $R->scan( $it, addcslashes( $P, '*?[]\\' ) . '*', 1000 ) ) ) {
@@ -758,6 +760,47 @@ check( 'Redis back: the session stored before verifies again', manager( $uid )->
 eq( 'Redis down: create() stored nothing', false, $R->exists( vkey( $uid, $nt ) ) ? true : false );
 manager( $uid )->destroy_all();
 
+// Connection forms, against the runner's second Redis (ACL user, default-user password, TLS
+// with a self-signed certificate, Unix socket): each stores a session in database 3 there.
+$side_plain  = (int) getenv( 'WPGATE_TEST_SIDE_PLAIN' );
+$side_tls    = (int) getenv( 'WPGATE_TEST_SIDE_TLS' );
+$side_socket = (string) getenv( 'WPGATE_TEST_SIDE_SOCKET' );
+if ( check( 'the runner started a second Redis (TLS, ACL, socket)', $side_plain > 0 && $side_tls > 0 && '' !== $side_socket ) ) {
+	$side = new Redis();
+	$side->connect( '127.0.0.1', $side_plain, 2.0 );
+	$side->auth( array( 'wpg', 'side-acl-pw' ) );
+	$side->select( 3 );
+	$forms = array(
+		'ACL user and password, database 3'   => array( "redis://wpg:side-acl-pw@127.0.0.1:$side_plain/3", true ),
+		'default-user password only'           => array( "redis://:side-default-pw@127.0.0.1:$side_plain/3", true ),
+		'TLS, certificate checks off'          => array( "rediss://wpg:side-acl-pw@127.0.0.1:$side_tls/3#insecure", true ),
+		'Unix socket with ?db= and ?pass='     => array( "unix://$side_socket?db=3&pass=side-default-pw", true ),
+		'a wrong password'                     => array( "redis://wpg:wrong@127.0.0.1:$side_plain/3", false ),
+		'no password where one is needed'      => array( "redis://127.0.0.1:$side_plain/3", false ),
+		'TLS with an untrusted certificate'    => array( "rediss://wpg:side-acl-pw@127.0.0.1:$side_tls/3", false ),
+		'plain text to the TLS port'           => array( "redis://wpg:side-acl-pw@127.0.0.1:$side_tls/3", false ),
+	);
+	foreach ( $forms as $what => $f ) {
+		putenv( 'WPGATE_REDIS_URL=' . $f[0] );
+		WPGate_Sessions::reset();
+		$t0    = microtime( true );
+		$tok   = manager( $uid )->create( time() + 60 );
+		$works = manager( $uid )->verify( $tok );
+		$secs  = microtime( true ) - $t0;
+		if ( $f[1] ) {
+			check( "URL form works: $what", $works && is_string( $side->get( vkey( $uid, $tok ) ) ) && ! $R->exists( vkey( $uid, $tok ) ), (string) WPGate_Sessions::failure() );
+			manager( $uid )->destroy_all();
+		} else {
+			check( "URL form fails closed: $what", ! $works && null !== WPGate_Sessions::failure() && $secs < 5, sprintf( '%.2fs', $secs ) );
+			$fail = (string) WPGate_Sessions::failure();
+			check( "the failure names no password: $what", false === strpos( $fail, 'side-acl-pw' ) && false === strpos( $fail, 'side-default-pw' ), $fail );
+		}
+	}
+	$side->flushDB();
+	putenv( 'WPGATE_REDIS_URL' );
+	WPGate_Sessions::reset();
+}
+
 eq( 'no PHP warnings from the drop-in in this process', array(), $dropin_warnings );
 
 // =============================================================================================
@@ -877,9 +920,15 @@ check(
 	) === count( $auth_lines ),
 	implode( ' | ', $auth_lines )
 );
-// The cookie jar will not send example.test cookies to 127.0.0.1: log out with the headers.
 $sessions = manager( $uid )->get_all();
 eq( 'SameSite: the login made a Redis session', 1, count( $sessions ) );
+$resp       = ( new Browser( $base ) )->login( $site['WP_ADMIN_USER'], $site['WP_ADMIN_PASSWORD'], true );
+$remembered = preg_grep( '/^wordpress_(?!test_cookie)/', header_values( $resp, 'set-cookie' ) );
+check(
+	'SameSite with "Remember Me": persistent cookies keep expires/Max-Age and get the attributes',
+	count( $remembered ) >= 3 && count( preg_grep( '/^[^=]+=[^;]+; expires=[^;]+ GMT; Max-Age=(\d+); path=[^;]+; domain=example\.test; HttpOnly; SameSite=Lax$/', $remembered ) ) === count( $remembered ),
+	implode( ' | ', $remembered )
+);
 manager( $uid )->destroy_all();
 local_config( $site, array( 'WPGATE_COOKIE_SAMESITE' => 'Strict' ) );
 $ss   = new Browser( $base );
@@ -949,7 +998,7 @@ $srv_at = file_size( $srv_log );
 $resp   = ( new Browser( $base ) )->login( $site['WP_ADMIN_USER'], $site['WP_ADMIN_PASSWORD'] );
 check( 'Redis hung (HTTP): login refused with "Sessions are unavailable"', false !== strpos( $resp['body'], 'Sessions are unavailable' ), 'status ' . $resp['status'] );
 check( 'Redis hung (HTTP): the login answered within the timeout (< 3 s)', $resp['secs'] < 3.0, sprintf( '%.2fs', $resp['secs'] ) );
-check( 'Redis hung (HTTP): the log line says why', (bool) preg_grep( '/wpgate-sessions: .*(timed out|read error|Redis does not answer|unreachable)/i', explode( "\n", log_since( $srv_log, $srv_at ) ) ), trim( log_since( $srv_log, $srv_at ) ) );
+check( 'Redis hung (HTTP): the log line says why', (bool) preg_grep( '/wpgate-sessions: .*(timed out|read error|Redis does not answer|unavailable)/i', explode( "\n", log_since( $srv_log, $srv_at ) ) ), trim( log_since( $srv_log, $srv_at ) ) );
 fclose( $hung );
 
 // Unusable settings fail closed too.
