@@ -134,6 +134,9 @@ LUA
 	/** @var bool Whether the failure line was written to error_log already. */
 	private static $logged = false;
 
+	/** @var bool Whether this request's connection answered a PING. */
+	private static $pinged = false;
+
 	// ------------------------------------------------------------------------------------------
 	// Settings.
 
@@ -369,17 +372,17 @@ LUA
 	 * @return bool
 	 */
 	public static function available() {
-		static $pinged = false;
 		$redis = self::redis();
 		if ( null === $redis ) {
 			return false;
 		}
-		if ( ! $pinged ) {
+		if ( ! self::$pinged ) {
 			try {
 				$redis->ping();
-				$pinged = true;
+				self::$pinged = true;
 			} catch ( \Throwable $e ) {
-				self::fail( 'Redis does not answer (' . $e->getMessage() . ')' );
+				$s = self::settings();
+				self::fail( 'Redis at ' . $s['display'] . ' does not answer (' . $e->getMessage() . ')' );
 				return false;
 			}
 		}
@@ -422,6 +425,7 @@ LUA
 			}
 		}
 		self::$redis          = null;
+		self::$pinged         = false;
 		self::$failure        = null;
 		self::$logged         = false;
 		self::$settings       = null;
