@@ -211,9 +211,10 @@ impl Caches {
                 loaded.store(true, Ordering::Relaxed);
                 match load(key).await {
                     Ok(Some(user)) => {
-                        let user = Arc::new(user);
-                        self.ids.insert(user.id, user.clone()).await;
-                        Ok(user)
+                        // A row the ID map already holds (reached by another alias, or by ID)
+                        // is kept and shared: replacing it would retire its other aliases.
+                        let id = user.id;
+                        Ok(self.ids.entry(id).or_insert(Arc::new(user)).await.into_value())
                     }
                     Ok(None) => Err(Miss::NotFound),
                     Err(e) => Err(Miss::Failed(e)),
