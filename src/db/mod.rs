@@ -87,8 +87,8 @@ use wpgate_core::wp_config::DbHost;
 
 use crate::config::Settings;
 
-pub use self::cache::CachedUsers;
-pub use self::options::SiteOptions;
+pub use self::cache::{CachedUsers, DEFAULT_CAPACITY};
+pub use self::options::{SALT_OPTION_NAMES, SiteOptions};
 pub use self::users::{Users, WpUser};
 
 /// The Unix socket mysqli uses for `DB_HOST` `localhost` on Debian and Ubuntu (PHP's compiled-in
@@ -204,7 +204,11 @@ impl DbConfig {
         match &self.host {
             DbHost::Tcp { host, port } => {
                 let port = port.unwrap_or(DEFAULT_PORT);
-                if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
+                if host.contains(':') {
+                    format!("[{host}]:{port}")
+                } else {
+                    format!("{host}:{port}")
+                }
             }
             DbHost::Socket(path) => format!("unix socket {path}"),
             // DbHost is non-exhaustive; every other form mysqli sends to the default socket.
@@ -425,8 +429,7 @@ impl Db {
         let options = config.connect_options();
         // One direct connection first: the pool would turn every failure into "timed out",
         // and start-up deserves the server's own words.
-        let mut conn = match tokio::time::timeout(config.connect_timeout, options.connect()).await
-        {
+        let mut conn = match tokio::time::timeout(config.connect_timeout, options.connect()).await {
             Ok(Ok(conn)) => conn,
             Ok(Err(e)) => {
                 return Err(DbError::Connect {
@@ -435,7 +438,9 @@ impl Db {
                     source: Arc::new(e),
                 });
             }
-            Err(_) => return Err(DbError::ConnectTimeout { target, after: config.connect_timeout }),
+            Err(_) => {
+                return Err(DbError::ConnectTimeout { target, after: config.connect_timeout });
+            }
         };
         let checked = tokio::time::timeout(
             config.query_timeout,
@@ -659,6 +664,49 @@ pub(crate) fn php_trim(bytes: &[u8]) -> &[u8] {
     bytes.get(start..end).unwrap_or_default()
 }
 
+/// WordPress's `maybe_unserialize()`: the value PHP's `unserialize(trim($data))` gives when
+/// `is_serialized($data)` says yes, else `None` (the data is then a plain string to WordPress).
+pub(crate) fn maybe_unserialize(data: &[u8]) -> Option<wpgate_core::php_serialize::Value> {
+    let data = php_trim(data);
+    if !is_serialized(data) {
+        return None;
+    }
+    // PHP's unserialize() ignores bytes after the value; so does this reader by default.
+    wpgate_core::php_serialize::unserialize(data).ok()
+}
+
+/// WordPress's `is_serialized($data, true)` (wp-includes/functions.php) on trimmed data.
+fn is_serialized(data: &[u8]) -> bool {
+    if data == b"N;" {
+        return true;
+    }
+    let (Some(&token), Some(b':'), Some(&last)) = (data.first(), data.get(1), data.last()) else {
+        return false;
+    };
+    if data.len() < 4 || (last != b';' && last != b'}') {
+        return false;
+    }
+    let rest = data.get(2..).unwrap_or_default();
+    // `/^{$token}:[0-9]+:/`
+    let length_then_colon = || {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        digits > 0 && rest.get(digits) == Some(&b':')
+    };
+    match token {
+        b's' => data.len() >= 2 && data.get(data.len() - 2) == Some(&b'"') && length_then_colon(),
+        b'a' | b'O' | b'E' => length_then_colon(),
+        // `/^{$token}:[0-9.E+-]+;$/`
+        b'b' | b'i' | b'd' => match rest.split_last() {
+            Some((b';', number)) => {
+                !number.is_empty()
+                    && number.iter().all(|b| b.is_ascii_digit() || b".E+-".contains(b))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Text columns are read as bytes (the connection charset need not be UTF-8) and shown as
 /// UTF-8, replacing what is not.
 pub(crate) fn lossy(bytes: Vec<u8>) -> String {
@@ -695,7 +743,10 @@ mod tests {
     fn ipv6_hosts_lose_their_brackets() {
         let o = options("[::1]:3307");
         assert_eq!((o.get_host(), o.get_port()), ("::1", 3307));
-        assert_eq!(DbConfig::from_settings(&settings(Some("[::1]:3307"))).unwrap().target(), "[::1]:3307");
+        assert_eq!(
+            DbConfig::from_settings(&settings(Some("[::1]:3307"))).unwrap().target(),
+            "[::1]:3307"
+        );
     }
 
     #[test]
@@ -753,11 +804,46 @@ mod tests {
     }
 
     #[test]
+    fn is_serialized_follows_wordpress() {
+        for yes in [
+            &b"N;"[..],
+            b"b:1;",
+            b"i:-5;",
+            b"d:1.5E+3;",
+            br#"s:1:"a";"#,
+            b"a:0:{}",
+            b"O:8:\"stdClass\":0:{}",
+        ] {
+            assert!(is_serialized(yes), "{:?}", String::from_utf8_lossy(yes));
+        }
+        for no in [
+            &b""[..],
+            b"abc",
+            b"a:1",
+            b"a:x:{}",
+            br#"a:1:{s:1:"a";b:1;}junk"#,
+            b"i:5",
+            b"i:;",
+            b"S:1:\"a\";",
+            br#"s:1:"a;"#,
+        ] {
+            assert!(!is_serialized(no), "{:?}", String::from_utf8_lossy(no));
+        }
+        assert!(maybe_unserialize(b" a:0:{}\n").is_some());
+        assert!(maybe_unserialize(b"a:0:{}junk").is_none());
+    }
+
+    #[test]
     fn tables_follow_the_prefix() {
         let t = Tables::new("wpx_");
         assert_eq!(
             (t.users(), t.usermeta(), t.options(), t.sitemeta()),
-            ("wpx_users".into(), "wpx_usermeta".into(), "wpx_options".into(), "wpx_sitemeta".into())
+            (
+                "wpx_users".into(),
+                "wpx_usermeta".into(),
+                "wpx_options".into(),
+                "wpx_sitemeta".into()
+            )
         );
         assert_eq!(t.capabilities_key(), "wpx_capabilities");
         assert_eq!(t.user_roles_option(), "wpx_user_roles");

@@ -5,10 +5,10 @@ use std::fmt;
 
 // SQL texts are assembled only from the validated table prefix; every value is bound.
 use sqlx::{AssertSqlSafe, Row};
-use wpgate_core::php_serialize::{Value, unserialize};
+use wpgate_core::php_serialize::Value;
 use wpgate_core::salts::SaltOptions;
 
-use super::{Db, DbError, lossy, php_trim};
+use super::{Db, DbError, lossy, maybe_unserialize};
 
 /// The salt options `wp_salt()` may read (`get_site_option()`), in WordPress's naming.
 pub const SALT_OPTION_NAMES: [&str; 9] = [
@@ -154,16 +154,12 @@ fn name_value(
 
 /// `maybe_unserialize()` for an option WordPress stores as a string: `update_option()`
 /// serializes a string that already looks serialized, so such a stored value means the string
-/// inside it.
+/// inside it. Other unserialized types are kept as stored text.
 fn maybe_unserialize_text(stored: Vec<u8>) -> String {
-    let trimmed = php_trim(&stored);
-    if trimmed.len() >= 4
-        && matches!(trimmed.first(), Some(b's' | b'S'))
-        && let Ok(Value::Str(inner)) = unserialize(trimmed)
-    {
-        return lossy(inner);
+    match maybe_unserialize(&stored) {
+        Some(Value::Str(inner)) => lossy(inner),
+        _ => lossy(stored),
     }
-    lossy(stored)
 }
 
 #[cfg(test)]

@@ -5,13 +5,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 // SQL texts are assembled only from the validated table prefix; every value is bound.
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::mysql::MySqlRow;
+use sqlx::{AssertSqlSafe, Row};
 use wpgate_core::password::PasswordHash;
-use wpgate_core::php_serialize::{Key, Value, unserialize};
+use wpgate_core::php_serialize::{Key, Value};
 use wpgate_core::users::{SanitizeRules, login_lookup_key};
 
-use super::{Db, DbError, lossy, php_trim};
+use super::{Db, DbError, lossy, maybe_unserialize};
 
 /// A row of `<prefix>users` with the user's roles: what wpgate needs of a `WP_User`.
 ///
@@ -164,7 +164,11 @@ impl Users {
         );
         self.db
             .run("password update", async {
-                sqlx::query(AssertSqlSafe(sql)).bind(hash.as_bytes()).bind(id).execute(self.db.pool()).await
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(hash.as_bytes())
+                    .bind(id)
+                    .execute(self.db.pool())
+                    .await
             })
             .await?;
         tracing::info!(user_id = id, format = ?hash.format(), "password hash updated");
@@ -229,7 +233,10 @@ impl Users {
         let value: Option<Vec<u8>> = self
             .db
             .run("role names lookup", async {
-                sqlx::query_scalar(AssertSqlSafe(sql)).bind(&option).fetch_optional(self.db.pool()).await
+                sqlx::query_scalar(AssertSqlSafe(sql))
+                    .bind(&option)
+                    .fetch_optional(self.db.pool())
+                    .await
             })
             .await?;
         let names = Arc::new(role_names(value.as_deref()));
@@ -360,11 +367,6 @@ fn role_names(option: Option<&[u8]>) -> Vec<String> {
         Some(Value::Array(entries)) => entries.iter().map(|(key, _)| key_text(key)).collect(),
         _ => Vec::new(),
     }
-}
-
-/// PHP's `maybe_unserialize()` for values that should be arrays: `unserialize(trim($data))`.
-fn maybe_unserialize(data: &[u8]) -> Option<Value> {
-    unserialize(php_trim(data)).ok()
 }
 
 /// An array key as PHP's `array_keys()` would compare it to a role name.

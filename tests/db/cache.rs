@@ -56,7 +56,10 @@ async fn invalidate_drops_every_entry_of_the_user_at_once() {
     users.invalidate(alice).await;
     assert_eq!(users.by_login("alice").await.unwrap().unwrap().display_name, "Alice New");
     assert_eq!(users.by_login("ALICE").await.unwrap().unwrap().display_name, "Alice New");
-    assert_eq!(users.by_email("alice@example.com").await.unwrap().unwrap().display_name, "Alice New");
+    assert_eq!(
+        users.by_email("alice@example.com").await.unwrap().unwrap().display_name,
+        "Alice New"
+    );
     assert_eq!(users.by_id(alice).await.unwrap().unwrap().display_name, "Alice New");
     // Bob was not announced: still cached.
     assert_eq!(users.by_login("bob").await.unwrap().unwrap().display_name, "bob (display)");
@@ -111,7 +114,8 @@ async fn a_zero_ttl_disables_the_cache() {
 async fn a_password_written_through_the_cache_is_seen_at_once() {
     let fixture = WpDb::create().await;
     let db = connect_writable(&fixture).await;
-    let users = CachedUsers::new(Users::new(db, SanitizeRules::default()), Duration::from_secs(600));
+    let users =
+        CachedUsers::new(Users::new(db, SanitizeRules::default()), Duration::from_secs(600));
     let bob = fixture.user("bob");
     assert_eq!(users.by_login("bob").await.unwrap().unwrap().pass, bob.hash);
     let new_hash = wp_db::hash_password(bob.spec.password, HashKind::WpBcrypt);

@@ -88,7 +88,10 @@ async fn wrong_credentials_are_named_and_the_password_never_shown() {
     config.password = SecretString::from("not-the-password-xyzzy");
     let err = Db::connect(&config).await.unwrap_err();
     let text = chain(&err);
-    assert!(text.starts_with("db_user / db_password (WPGATE_DB_USER, WPGATE_DB_PASSWORD"), "{text}");
+    assert!(
+        text.starts_with("db_user / db_password (WPGATE_DB_USER, WPGATE_DB_PASSWORD"),
+        "{text}"
+    );
     assert!(text.contains("Access denied"), "{text}");
     assert!(!text.contains("xyzzy") && !format!("{err:?}").contains("xyzzy"), "{text}");
     assert!(!format!("{config:?}").contains("xyzzy"));
@@ -126,12 +129,8 @@ async fn localhost_and_socket_paths_connect_through_the_unix_socket() {
     let fixture = WpDb::create().await;
     // A password user for localhost (root@localhost may be unix_socket-only).
     let user = format!("wpgate_t{}", &fixture.name[fixture.name.len() - 8..]);
-    fixture
-        .execute(&format!("CREATE USER '{user}'@'localhost' IDENTIFIED BY 'sock-pw-123'"))
-        .await;
-    fixture
-        .execute(&format!("GRANT SELECT ON `{}`.* TO '{user}'@'localhost'", fixture.name))
-        .await;
+    fixture.execute(&format!("CREATE USER '{user}'@'localhost' IDENTIFIED BY 'sock-pw-123'")).await;
+    fixture.execute(&format!("GRANT SELECT ON `{}`.* TO '{user}'@'localhost'", fixture.name)).await;
     let result = async {
         for db_host in ["localhost", "LOCALHOST:3307", &format!("localhost:{DEFAULT_SOCKET}")] {
             let mut config = config_for(&fixture, db_host);

@@ -222,7 +222,8 @@ async fn multisite_users_carry_spam_and_deleted() {
 
 #[tokio::test]
 async fn another_table_prefix_is_honoured() {
-    let fixture = WpDb::create_with(WpDbOptions { prefix: "wpx7_".into(), ..Default::default() }).await;
+    let fixture =
+        WpDb::create_with(WpDbOptions { prefix: "wpx7_".into(), ..Default::default() }).await;
     let users = users(&fixture).await;
     let alice = users.by_login("alice").await.unwrap().unwrap();
     assert_eq!(alice.roles, ["administrator"]);

@@ -211,11 +211,7 @@ impl WpDb {
             )
         });
         sweep_stale_databases(&mut conn).await;
-        let name = format!(
-            "wpgate_test_{}_{:08x}",
-            unix_now(),
-            rand::rng().random::<u32>()
-        );
+        let name = format!("wpgate_test_{}_{:08x}", unix_now(), rand::rng().random::<u32>());
         conn.execute(AssertSqlSafe(format!(
             "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
         )))
@@ -236,13 +232,8 @@ impl WpDb {
             .connect_with(server.clone().database(&name))
             .await
             .unwrap();
-        let mut db = WpDb {
-            name,
-            prefix: options.prefix.clone(),
-            users: Vec::new(),
-            admin,
-            dropped: false,
-        };
+        let mut db =
+            WpDb { name, prefix: options.prefix.clone(), users: Vec::new(), admin, dropped: false };
         db.create_tables(options.multisite).await;
         db.insert_options(options.multisite).await;
         db.insert_users().await;
@@ -517,9 +508,8 @@ pub fn hash_password(password: &str, kind: HashKind) -> PasswordHash {
             let salt: String =
                 (0..22).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
             let setting = format!("$2y$04${salt}");
-            let out = password::crypt::crypt(password.as_bytes(), setting.as_bytes())
-                .unwrap()
-                .unwrap();
+            let out =
+                password::crypt::crypt(password.as_bytes(), setting.as_bytes()).unwrap().unwrap();
             PasswordHash::new(out)
         }
         HashKind::Md5 => {
@@ -528,8 +518,7 @@ pub fn hash_password(password: &str, kind: HashKind) -> PasswordHash {
             PasswordHash::from("d94872a41fa7251125a83ed57276f1c9")
         }
     };
-    let verified =
-        password::verify(&password.into(), &hash, WpVersion::LATEST).unwrap_or(false);
+    let verified = password::verify(&password.into(), &hash, WpVersion::LATEST).unwrap_or(false);
     assert!(verified, "fixture hash of kind {kind:?} does not verify");
     hash
 }
@@ -566,7 +555,8 @@ fn unix_now() -> u64 {
 
 /// Drops `wpgate_test_<time>_*` databases left by runs that were killed over an hour ago.
 async fn sweep_stale_databases(conn: &mut sqlx::MySqlConnection) {
-    let Ok(rows) = sqlx::query("SHOW DATABASES LIKE 'wpgate\\_test\\_%'").fetch_all(&mut *conn).await
+    let Ok(rows) =
+        sqlx::query("SHOW DATABASES LIKE 'wpgate\\_test\\_%'").fetch_all(&mut *conn).await
     else {
         return;
     };
