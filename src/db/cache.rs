@@ -31,8 +31,9 @@ use std::time::Duration;
 
 use moka::future::Cache;
 use wpgate_core::password::PasswordHash;
+use wpgate_core::users::SanitizeRules;
 
-use super::{DbError, Users, WpUser};
+use super::{Db, DbError, Users, WpUser};
 
 /// The most users (and, separately, logins and e-mails) kept by default.
 pub const DEFAULT_CAPACITY: u64 = 10_000;
@@ -66,6 +67,12 @@ impl CachedUsers {
     /// zero `ttl` disables caching (every lookup queries the database).
     pub fn new(users: Users, ttl: Duration) -> CachedUsers {
         CachedUsers::with_capacity(users, ttl, DEFAULT_CAPACITY)
+    }
+
+    /// The users of `db` as the service reads them: rows *and* registered role names served
+    /// for at most `ttl` (the `user_cache_ttl` setting), so one staleness bound covers both.
+    pub fn for_site(db: Db, rules: SanitizeRules, ttl: Duration) -> CachedUsers {
+        CachedUsers::new(Users::new(db, rules).with_role_names_ttl(ttl), ttl)
     }
 
     /// As [`CachedUsers::new`] with at most `capacity` users (least recently used go first).

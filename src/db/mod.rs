@@ -55,12 +55,14 @@
 //! ```no_run
 //! # async fn run(settings: wpgate::config::Settings) -> Result<(), wpgate::db::DbError> {
 //! use std::time::Duration;
-//! use wpgate::db::{CachedUsers, Db, DbConfig, Users};
+//! use wpgate::db::{CachedUsers, Db, DbConfig};
 //! use wpgate_core::users::SanitizeRules;
 //!
 //! let db = Db::connect(&DbConfig::from_settings(&settings)?).await?;
+//! let site = db.site_options().await?;
+//! let rules = SanitizeRules::default().with_locale(site.effective_locale());
 //! let ttl = Duration::from_secs(settings.user_cache_ttl);
-//! let users = CachedUsers::new(Users::new(db.clone(), SanitizeRules::default()), ttl);
+//! let users = CachedUsers::for_site(db.clone(), rules, ttl);
 //! if let Some(user) = users.by_login("admin").await? {
 //!     println!("user {} has roles {:?}", user.id, user.roles);
 //! }

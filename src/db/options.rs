@@ -41,6 +41,15 @@ pub struct SiteOptions {
     pub salts: SaltOptions,
 }
 
+impl SiteOptions {
+    /// The site locale as `get_locale()` gives it without filters or constants: `WPLANG`, or
+    /// `en_US` when that is empty or absent.
+    #[doc(alias = "get_locale")]
+    pub fn effective_locale(&self) -> &str {
+        self.locale.as_deref().filter(|l| !l.is_empty()).unwrap_or("en_US")
+    }
+}
+
 impl fmt::Debug for SiteOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SiteOptions")

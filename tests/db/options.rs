@@ -14,6 +14,7 @@ async fn single_site_options_are_read_from_the_options_table() {
     assert_eq!(options.siteurl.as_deref(), Some(SITE_URL));
     assert_eq!(options.home.as_deref(), Some(SITE_URL));
     assert_eq!(options.locale.as_deref(), Some(""));
+    assert_eq!(options.effective_locale(), "en_US");
     assert_eq!(options.network_siteurl, None);
     for (name, value) in SALT_OPTIONS {
         let stored = options.salts.value(name).map(|v| v.expose_secret().to_owned());
