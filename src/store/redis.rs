@@ -49,7 +49,7 @@ use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
 use redis::{
     AsyncConnectionConfig, Client, ConnectionInfo, FromRedisValue, IntoConnectionInfo, RedisError,
-    RedisResult, Script, TlsMode, Value,
+    RedisResult, Script, TlsCertificates, TlsMode, Value,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex as AsyncMutex;
@@ -73,6 +73,9 @@ pub struct RedisOptions {
     pub listener_ping_interval: Duration,
     /// Longest wait between two reconnection attempts of the event listener. Default 10 s.
     pub listener_max_backoff: Duration,
+    /// PEM certificates to trust for `rediss` URLs instead of the system's roots (a private
+    /// CA). Default: none, the system's and the web PKI's roots.
+    pub tls_root_certificates: Option<Vec<u8>>,
 }
 
 impl Default for RedisOptions {
@@ -83,6 +86,7 @@ impl Default for RedisOptions {
             scan_count: 1000,
             listener_ping_interval: Duration::from_secs(15),
             listener_max_backoff: Duration::from_secs(10),
+            tls_root_certificates: None,
         }
     }
 }
@@ -666,15 +670,23 @@ enum Target {
         client: ClusterClient,
         /// The seed nodes, for the event listener's plain pub/sub connection.
         seeds: Vec<ConnectionInfo>,
+        certificates: Option<TlsCertificates>,
     },
 }
 
 impl Target {
     fn parse(url: &str, options: &RedisOptions) -> Result<Target, OpenError> {
         let (scheme, rest) = url.split_once("://").ok_or(OpenError::Url("no scheme"))?;
+        let certificates = options
+            .tls_root_certificates
+            .as_ref()
+            .map(|pem| TlsCertificates { client_tls: None, root_cert: Some(pem.clone()) });
+        if certificates.is_some() && !scheme.starts_with("rediss") && scheme != "valkeys" {
+            return Err(OpenError::Options("tls_root_certificates needs a rediss URL"));
+        }
         let (tls, topology) = match scheme {
             "redis" | "rediss" | "redis+unix" | "unix" | "valkey" | "valkeys" => {
-                let client = Client::open(url).map_err(OpenError::Client)?;
+                let client = client(url, certificates.as_ref()).map_err(OpenError::Client)?;
                 return Ok(Target::Node(client));
             }
             "redis+sentinel" => (false, "sentinel"),
@@ -697,12 +709,14 @@ impl Target {
                 .iter()
                 .map(|host| node_info(base, multi.userinfo, host, 6379))
                 .collect::<Result<Vec<_>, _>>()?;
-            let client = ClusterClientBuilder::new(seeds.clone())
+            let mut builder = ClusterClientBuilder::new(seeds.clone())
                 .connection_timeout(options.timeout)
-                .response_timeout(options.timeout)
-                .build()
-                .map_err(OpenError::Client)?;
-            return Ok(Target::Cluster { client, seeds });
+                .response_timeout(options.timeout);
+            if let Some(certificates) = &certificates {
+                builder = builder.certs(certificates.clone());
+            }
+            let client = builder.build().map_err(OpenError::Client)?;
+            return Ok(Target::Cluster { client, seeds, certificates });
         }
 
         let mut path = multi.path.trim_start_matches('/').splitn(2, '/');
@@ -765,6 +779,11 @@ impl Target {
                 .set_client_to_redis_tls_mode(TlsMode::Secure)
                 .set_client_to_sentinel_tls_mode(TlsMode::Secure);
         }
+        if let Some(certificates) = certificates {
+            builder = builder
+                .set_client_to_redis_certificates(certificates.clone())
+                .set_client_to_sentinel_certificates(certificates);
+        }
         let client = builder.build().map_err(OpenError::Client)?;
         Ok(Target::Sentinel(AsyncMutex::new(client)))
     }
@@ -800,13 +819,13 @@ impl Target {
                 let primary = sentinel.lock().await.async_get_client().await?;
                 primary.get_async_pubsub().await
             }
-            Target::Cluster { seeds, .. } => {
+            Target::Cluster { seeds, certificates, .. } => {
                 // Classic pub/sub is cluster-wide: any node will do.
                 let index = usize::try_from(attempt).unwrap_or_default() % seeds.len().max(1);
                 let seed = seeds.get(index).cloned().ok_or_else(|| {
                     RedisError::from((redis::ErrorKind::InvalidClientConfig, "no seed nodes"))
                 })?;
-                Client::open(seed)?.get_async_pubsub().await
+                client(seed, certificates.as_ref())?.get_async_pubsub().await
             }
         }
     }
@@ -859,6 +878,17 @@ fn node_info(
         None => format!("{base}://{host}/"),
     };
     url.as_str().into_connection_info().map_err(OpenError::Client)
+}
+
+/// A client for one server, trusting `certificates` when given.
+fn client(
+    info: impl IntoConnectionInfo,
+    certificates: Option<&TlsCertificates>,
+) -> RedisResult<Client> {
+    match certificates {
+        Some(certificates) => Client::build_with_tls(info, certificates.clone()),
+        None => Client::open(info),
+    }
 }
 
 /// A connection of either kind, usable by commands and scripts alike.

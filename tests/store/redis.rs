@@ -333,6 +333,122 @@ async fn listener_and_store_recover_after_redis_restarts() {
     );
 }
 
+#[tokio::test]
+async fn an_acl_user_confined_to_the_prefix_and_a_database_suffices() {
+    let server = PrivateRedis::start();
+    let mut admin = server.connect().await;
+    // Only keys and channel under "acl:", no KEYS and no FLUSH*: what the store must live with.
+    let _: () = ::redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("wpgate")
+        .arg("on")
+        .arg(">s3cret%pw")
+        .arg("resetkeys")
+        .arg("~acl:*")
+        .arg("resetchannels")
+        .arg("&acl:*")
+        .arg("+@all")
+        .arg("-keys")
+        .arg("-flushdb")
+        .arg("-flushall")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    // ACL user and password (percent-encoded) and database 3, from the URL.
+    let url = format!("redis://wpgate:s3cret%25pw@127.0.0.1:{}/3", server.port);
+    let open = |prefix: String| {
+        RedisStore::open(&SecretString::from(url.clone()), &prefix, RedisOptions::default())
+            .unwrap()
+    };
+    store_acceptance_suite(|| {
+        let store = open(format!("acl:{:016x}:", rand::random::<u64>()));
+        async move { Arc::new(store) }
+    })
+    .await;
+
+    let store = open("acl:site:".to_owned());
+    let now = unix_now();
+    store.update(4, &verifier("a"), &session(now + DAY, now), now).await.unwrap();
+    let _: () = ::redis::cmd("SELECT").arg(3).query_async(&mut admin).await.unwrap();
+    assert_eq!(
+        get_bytes(&mut admin, &format!("acl:site:{{4}}:session:{}", verifier("a"))).await,
+        Some(session(now + DAY, now).encode())
+    );
+    store.destroy_all_for_all_users().await.unwrap();
+    assert!(store.list(4, now).await.unwrap().is_empty());
+    let (_listener, mut events) = listen(&store);
+    assert_eq!(next(&mut events).await, ListenerEvent::Subscribed);
+    store.publish(InvalidationEvent::UserChanged(4)).await.unwrap();
+    assert_eq!(
+        next(&mut events).await,
+        ListenerEvent::Invalidation(InvalidationEvent::UserChanged(4))
+    );
+
+    // A wrong password is a backend error, never "no session".
+    let wrong = format!("redis://wpgate:nope@127.0.0.1:{}/3", server.port);
+    let store =
+        RedisStore::open(&SecretString::from(wrong), "acl:", RedisOptions::default()).unwrap();
+    let err = store.get(4, &verifier("a"), now).await.unwrap_err();
+    assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn tls_is_verified_against_the_configured_roots() {
+    let dir = std::env::temp_dir().join(format!("wpgate-tls-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    make_test_pki(&dir);
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let file = |name: &str| dir.join(name).display().to_string();
+    let (cert, key, ca) = (file("server.crt"), file("server.key"), file("ca.crt"));
+    let tls_port = port.to_string();
+    let _server = PrivateRedis::start_on(
+        port,
+        &dir,
+        &[
+            "--port",
+            "0",
+            "--tls-port",
+            &tls_port,
+            "--tls-cert-file",
+            &cert,
+            "--tls-key-file",
+            &key,
+            "--tls-ca-cert-file",
+            &ca,
+            "--tls-auth-clients",
+            "no",
+        ],
+    );
+    let url = SecretString::from(format!("rediss://127.0.0.1:{port}"));
+    let options = RedisOptions {
+        tls_root_certificates: Some(std::fs::read(dir.join("ca.crt")).unwrap()),
+        ..RedisOptions::default()
+    };
+    store_acceptance_suite(|| {
+        let prefix = format!("tls:{:016x}:", rand::random::<u64>());
+        let store = RedisStore::open(&url, &prefix, options.clone()).unwrap();
+        async move { Arc::new(store) }
+    })
+    .await;
+    let store = RedisStore::open(&url, "tls:", options.clone()).unwrap();
+    let (_listener, mut events) = listen(&store);
+    assert_eq!(next(&mut events).await, ListenerEvent::Subscribed);
+    store.publish(InvalidationEvent::SessionsChanged(2)).await.unwrap();
+    assert_eq!(
+        next(&mut events).await,
+        ListenerEvent::Invalidation(InvalidationEvent::SessionsChanged(2))
+    );
+
+    // The system's roots do not know the private CA: the handshake fails.
+    let untrusting = RedisStore::open(&url, "tls:", RedisOptions::default()).unwrap();
+    let err = untrusting.ping().await.unwrap_err();
+    assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+    // Roots for a plain redis:// URL are a configuration mistake.
+    let plain = SecretString::from(format!("redis://127.0.0.1:{port}"));
+    assert!(matches!(RedisStore::open(&plain, "tls:", options), Err(OpenError::Options(_))));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
@@ -501,9 +617,55 @@ pub(crate) async fn next(events: &mut mpsc::UnboundedReceiver<ListenerEvent>) ->
         .expect("listener stopped")
 }
 
+/// A private CA (`ca.crt`) and a certificate for 127.0.0.1 signed by it (`server.crt`,
+/// `server.key`), made with openssl.
+fn make_test_pki(dir: &Path) {
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let steps: [Vec<&str>; 3] = [
+        [&["req", "-x509"][..], &ec, &["-keyout", "ca.key", "-out", "ca.crt", "-days", "2"]]
+            .concat()
+            .into_iter()
+            .chain(["-subj", "/CN=wpgate test CA"])
+            .collect(),
+        [&["req"][..], &ec, &["-keyout", "server.key", "-out", "server.csr"]]
+            .concat()
+            .into_iter()
+            .chain(["-subj", "/CN=localhost"])
+            .collect(),
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    ];
+    for args in steps {
+        let status = Command::new("openssl")
+            .args(&args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl is needed for the TLS test");
+        assert!(status.success(), "openssl {args:?} failed");
+    }
+}
+
 /// A `redis-server` of our own on a free loopback port, killed when dropped.
 pub(crate) struct PrivateRedis {
-    port: u16,
+    pub(crate) port: u16,
     args: Vec<String>,
     child: Child,
 }
