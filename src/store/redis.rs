@@ -1269,6 +1269,29 @@ mod tests {
     }
 
     #[test]
+    fn errors_and_debug_never_show_the_password() {
+        let o = RedisOptions::default();
+        for url in [
+            "redis://u:hunter2@127.0.0.1:notaport/",
+            "redis://u:hunter2@127.0.0.1/notadb",
+            "redis+sentinel://u:hunter2@h/svc/notadb",
+            "redis+cluster://u:hunter2@a:1/5",
+            "nope://u:hunter2@h",
+        ] {
+            let err = Target::parse(url, &o).err().unwrap();
+            let shown = format!("{err} {err:?} {:?}", std::error::Error::source(&err));
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        let store = RedisStore::open(
+            &SecretString::from("redis://u:hunter2@127.0.0.1:1/"),
+            "p:",
+            RedisOptions::default(),
+        )
+        .unwrap();
+        assert!(!format!("{store:?}").contains("hunter2"));
+    }
+
+    #[test]
     fn backoff_grows_and_is_capped() {
         let max = Duration::from_secs(10);
         assert!(backoff(1, max) <= Duration::from_millis(100));
