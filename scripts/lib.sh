@@ -27,10 +27,16 @@ apt_install() {
     "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
 }
 
-# ensure_redis: a Redis answering PING on 127.0.0.1:6379 (started without persistence).
+# ensure_redis: a Redis answering PING on 127.0.0.1:6379 (started without persistence), and
+# the redis-server, redis-cli and openssl binaries: the store tests start private servers
+# (reconnection, ACL, TLS, Cluster, Sentinel) on free loopback ports.
 ensure_redis() {
+  local need=()
+  command -v redis-server >/dev/null || need+=(redis-server)
+  command -v redis-cli >/dev/null || need+=(redis-tools)
+  command -v openssl >/dev/null || need+=(openssl)
+  [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
   if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return 0; fi
-  apt_install redis-server redis-tools
   log "starting redis-server on 127.0.0.1:6379"
   as_root mkdir -p /var/lib/redis /var/log/redis
   as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \

@@ -9,6 +9,7 @@
 //! sessions are ever returned.
 
 pub mod memory;
+pub mod redis;
 
 use std::error::Error as StdError;
 
