@@ -244,7 +244,7 @@ impl AuthService {
         use secrecy::ExposeSecret;
         let version = self.site.version;
         // wp_authenticate(): sanitize_user() on the name, trim() on the password.
-        let rules = SanitizeRules::new(version);
+        let rules = SanitizeRules::new(version).with_locale(self.site.locale.clone());
         let login = sanitize_user(form.log.as_str(), false, &rules);
         let password = Password::from(form.pwd.expose_secret()).trimmed();
         if login.is_empty() {
@@ -268,7 +268,7 @@ impl AuthService {
             return Err(ApiError::InvalidCredentials);
         };
         tracing::Span::current().record("user_id", found.id);
-        if found.spam {
+        if found.is_spammy() {
             tracing::info!(outcome = "spam", "login refused");
             return Err(ApiError::Forbidden);
         }

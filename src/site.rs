@@ -4,20 +4,11 @@
 use anyhow::{Context, Result, anyhow};
 use wpgate_core::WpVersion;
 use wpgate_core::cookies::{CookieConfig, CookieConstants, CookieSettings};
-use wpgate_core::salts::{SaltOptions, SaltSources, Salts};
+use wpgate_core::salts::{SaltSources, Salts};
 
 use crate::config::Settings;
 
-/// What the site's options table says (or what the settings replace).
-#[derive(Debug, Clone, Default)]
-pub struct SiteOptions {
-    /// The `siteurl` option.
-    pub siteurl: Option<String>,
-    /// The `home` option.
-    pub home: Option<String>,
-    /// The salt fallback options (`auth_key`, ..., `secret_key`).
-    pub salts: SaltOptions,
-}
+pub use crate::db::SiteOptions;
 
 /// Everything the auth code needs to know about the site.
 #[derive(Debug, Clone)]
@@ -34,6 +25,8 @@ pub struct Site {
     pub home: String,
     /// `nonce_life` in seconds (WordPress's default: one day).
     pub nonce_life: i64,
+    /// The site locale (`WPLANG`), which changes `remove_accents()` for logins.
+    pub locale: String,
 }
 
 impl Site {
@@ -42,6 +35,7 @@ impl Site {
     /// # Errors
     /// Missing URLs or salts, each naming the setting to provide.
     pub fn resolve(settings: &Settings, version: WpVersion, options: SiteOptions) -> Result<Site> {
+        let locale = options.effective_locale().to_owned();
         let siteurl = settings
             .siteurl
             .clone()
@@ -86,7 +80,7 @@ impl Site {
         cookie_settings.constants = constants;
         let cookies = CookieConfig::new(&cookie_settings);
 
-        Ok(Site { version, salts, cookies, siteurl, home, nonce_life: 86_400 })
+        Ok(Site { version, salts, cookies, siteurl, home, nonce_life: 86_400, locale })
     }
 
     /// Which site options [`Site::resolve`] would read from the database.

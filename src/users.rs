@@ -8,28 +8,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use wpgate_core::password::PasswordHash;
 
-/// A WordPress user row (plus roles from `<prefix>capabilities`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    /// `ID`.
-    pub id: u64,
-    /// `user_login`, as stored.
-    pub login: String,
-    /// `user_pass`: the password hash.
-    pub pass: PasswordHash,
-    /// `user_email`.
-    pub email: String,
-    /// `display_name`.
-    pub display_name: String,
-    /// Role slugs (`administrator`, `editor`, ...).
-    pub roles: Vec<String>,
-    /// `user_status` (WordPress ignores it at login on single sites).
-    pub user_status: i64,
-    /// Multisite: `spam` flag (such users cannot log in with a password).
-    pub spam: bool,
-    /// Multisite: `deleted` flag.
-    pub deleted: bool,
-}
+use crate::db::{CachedUsers, DbError};
+
+/// A WordPress user row with its roles.
+pub use crate::db::WpUser as User;
 
 /// A failure reaching the user database.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +31,46 @@ pub trait UserDirectory: Send + Sync + 'static {
     /// `wp_set_password()` with an already computed hash (rehash on login).
     async fn set_password_hash(&self, id: u64, hash: &PasswordHash) -> Result<(), UsersError>;
     /// Drops cached copies of one user (a change announced by WordPress).
-    fn invalidate(&self, id: u64);
+    async fn invalidate(&self, id: u64);
+    /// Drops every cached user (after a gap in the invalidation events).
+    fn invalidate_all(&self);
     /// Whether the database answers (readiness).
     async fn ping(&self) -> Result<(), UsersError>;
+}
+
+impl From<DbError> for UsersError {
+    fn from(e: DbError) -> Self {
+        UsersError(e.into())
+    }
+}
+
+#[async_trait]
+impl UserDirectory for CachedUsers {
+    async fn by_login(&self, login: &str) -> Result<Option<Arc<User>>, UsersError> {
+        Ok(CachedUsers::by_login(self, login).await?)
+    }
+
+    async fn by_email(&self, email: &str) -> Result<Option<Arc<User>>, UsersError> {
+        Ok(CachedUsers::by_email(self, email).await?)
+    }
+
+    async fn by_id(&self, id: u64) -> Result<Option<Arc<User>>, UsersError> {
+        Ok(CachedUsers::by_id(self, id).await?)
+    }
+
+    async fn set_password_hash(&self, id: u64, hash: &PasswordHash) -> Result<(), UsersError> {
+        Ok(CachedUsers::set_password_hash(self, id, hash).await?)
+    }
+
+    async fn invalidate(&self, id: u64) {
+        CachedUsers::invalidate(self, id).await;
+    }
+
+    fn invalidate_all(&self) {
+        CachedUsers::invalidate_all(self);
+    }
+
+    async fn ping(&self) -> Result<(), UsersError> {
+        Ok(self.users().db().ping().await?)
+    }
 }
