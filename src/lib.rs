@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extractor;
+pub mod php_sessions;
 pub mod routes;
 pub mod service;
 pub mod site;
