@@ -133,8 +133,9 @@ impl PhpSessionStore {
         Ok(session)
     }
 
-    /// A new session with a fresh id (`php_session_create_id()`), checked to be unused
-    /// (`EXISTS`, up to three draws as PHP's strict mode does) and locked.
+    /// A new session with a fresh id (`php_session_create_id()`), locked and read (`GET`)
+    /// as phpredis does for a new id; an id whose key exists is drawn again (at most three
+    /// draws, as PHP's strict mode).
     ///
     /// # Errors
     /// As [`PhpSessionStore::open`]; [`PhpSessionError::Collision`] if three ids collide.
@@ -142,12 +143,11 @@ impl PhpSessionStore {
     pub async fn create(&self) -> Result<PhpSession, PhpSessionError> {
         for _ in 0..3 {
             let id = self.generate_id()?;
-            if self.exists(&id).await? {
-                continue;
+            let session = self.open(&id).await?;
+            if !session.exists() {
+                return Ok(session);
             }
-            let mut session = self.lock_new_handle(&id).await?;
-            session.set_read(None);
-            return Ok(session);
+            session.close().await?;
         }
         Err(PhpSessionError::Collision)
     }

@@ -1,0 +1,9 @@
+//! PHP sessions against real Redis and real PHP 8.2 + phpredis 5.3.7: interop, locking,
+//! the session_redis.json / file_sessions.json vectors, the file importer and the HTTP API.
+//! Redis: 127.0.0.1:6379 (scripts/test starts it); every test uses its own key prefix.
+
+mod api;
+mod commands;
+mod helpers;
+mod import;
+mod interop;
