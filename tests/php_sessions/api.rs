@@ -51,7 +51,7 @@ async fn spawn_app(save_path: Option<String>, tweak: impl FnOnce(&mut Settings))
     let mut settings = Settings::default();
     settings.listen = "127.0.0.1:0".parse().unwrap();
     settings.siteurl = Some("https://example.test".into());
-    for key in [
+    for (i, key) in [
         &mut settings.auth_key,
         &mut settings.secure_auth_key,
         &mut settings.logged_in_key,
@@ -60,8 +60,11 @@ async fn spawn_app(save_path: Option<String>, tweak: impl FnOnce(&mut Settings))
         &mut settings.secure_auth_salt,
         &mut settings.logged_in_salt,
         &mut settings.nonce_salt,
-    ] {
-        *key = Some(SecretString::from("test-secret-key-material"));
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        *key = Some(SecretString::from(format!("test-secret-key-material-{i}")));
     }
     settings.php_session_save_path =
         Some(SecretString::from(save_path.unwrap_or_else(|| save_path_for(&p))));
@@ -96,7 +99,12 @@ impl TestApp {
         self.client.get(self.url(&format!("/v1/php-sessions/{id}{q}"))).send().await.unwrap()
     }
     async fn send(&self, method: reqwest::Method, id: &str, body: Json) -> reqwest::Response {
-        self.client.request(method, self.url(&format!("/v1/php-sessions/{id}"))).json(&body).send().await.unwrap()
+        self.client
+            .request(method, self.url(&format!("/v1/php-sessions/{id}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
     fn key(&self, id: &str) -> String {
         format!("{}PHPREDIS_SESSION:{id}", self.prefix)
@@ -121,9 +129,15 @@ async fn create_sends_php_cookie_and_php_reads_the_session() {
     assert_eq!(id.len(), 32);
     assert!(id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     assert_eq!(cookie, format!("PHPSESSID={id}; path=/; HttpOnly; SameSite=Lax"));
-    assert_eq!(get(0, &app.key(&id)).await.as_deref(), Some(&br#"user_id|i:42;roles|a:1:{i:0;s:6:"editor";}"#[..]));
+    assert_eq!(
+        get(0, &app.key(&id)).await.as_deref(),
+        Some(&br#"user_id|i:42;roles|a:1:{i:0;s:6:"editor";}"#[..])
+    );
     assert_eq!(ttl(0, &app.key(&id)).await, 1440);
-    let out = php(&php_ini(&save_path_for(&app.prefix)), &format!("session_id('{id}'); session_start(); echo json_encode($_SESSION);"));
+    let out = php(
+        &php_ini(&save_path_for(&app.prefix)),
+        &format!("session_id('{id}'); session_start(); echo json_encode($_SESSION);"),
+    );
     assert_eq!(out, r#"{"user_id":42,"roles":["editor"]}"#);
     cleanup(0, &app.prefix).await;
 }
@@ -135,31 +149,53 @@ async fn get_put_patch_delete_follow_php() {
     let id = "apisession0aaaaaaaaaaaaaaaaaaaa";
     php(
         &php_ini(&save_path_for(&app.prefix)),
-        &format!("session_id('{id}'); session_start(); $_SESSION = ['n' => 1, 'f' => 2.5, 's' => 'x', 'm' => ['a' => 1]]; session_write_close();"),
+        &format!(
+            "session_id('{id}'); session_start(); $_SESSION = ['n' => 1, 'f' => 2.5, 's' => 'x', 'm' => ['a' => 1]]; session_write_close();"
+        ),
     );
     let r = app.view(id, "").await;
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(r.json::<Json>().await.unwrap(), json!({"data": {"n": 1, "f": 2.5, "s": "x", "m": {"a": 1}}}));
+    assert_eq!(
+        r.json::<Json>().await.unwrap(),
+        json!({"data": {"n": 1, "f": 2.5, "s": "x", "m": {"a": 1}}})
+    );
     let lossless = app.view(id, "?format=lossless").await.json::<Json>().await.unwrap();
     assert_eq!(lossless["lossless"]["t"], "a");
 
     // PATCH merges top-level names and keeps the rest byte for byte.
-    let r = app.send(reqwest::Method::PATCH, id, json!({"data": {"n": 2, "new": true}, "remove": ["s"]})).await;
+    let r = app
+        .send(reqwest::Method::PATCH, id, json!({"data": {"n": 2, "new": true}, "remove": ["s"]}))
+        .await;
     assert_eq!(r.status().as_u16(), 204);
-    assert_eq!(get(0, &app.key(id)).await.as_deref(), Some(&br#"n|i:2;f|d:2.5;m|a:1:{s:1:"a";i:1;}new|b:1;"#[..]));
+    assert_eq!(
+        get(0, &app.key(id)).await.as_deref(),
+        Some(&br#"n|i:2;f|d:2.5;m|a:1:{s:1:"a";i:1;}new|b:1;"#[..])
+    );
 
     // PUT replaces (lossless form round-trips).
     let r = app.send(reqwest::Method::PUT, id, json!({"lossless": lossless["lossless"]})).await;
     assert_eq!(r.status().as_u16(), 204);
-    assert_eq!(get(0, &app.key(id)).await.as_deref(), Some(&br#"n|i:1;f|d:2.5;s|s:1:"x";m|a:1:{s:1:"a";i:1;}"#[..]));
-    let out = php(&php_ini(&save_path_for(&app.prefix)), &format!("session_id('{id}'); session_start(); echo $_SESSION['m']['a'];"));
+    assert_eq!(
+        get(0, &app.key(id)).await.as_deref(),
+        Some(&br#"n|i:1;f|d:2.5;s|s:1:"x";m|a:1:{s:1:"a";i:1;}"#[..])
+    );
+    let out = php(
+        &php_ini(&save_path_for(&app.prefix)),
+        &format!("session_id('{id}'); session_start(); echo $_SESSION['m']['a'];"),
+    );
     assert_eq!(out, "1");
 
     assert_eq!(app.send(reqwest::Method::DELETE, id, json!({})).await.status().as_u16(), 204);
     assert_eq!(get(0, &app.key(id)).await, None);
     assert_eq!(code(app.view(id, "").await).await, (404, "unknown-session".into()));
-    assert_eq!(code(app.send(reqwest::Method::PUT, id, json!({"data": {}})).await).await, (404, "unknown-session".into()));
-    assert_eq!(code(app.send(reqwest::Method::DELETE, id, json!({})).await).await, (404, "unknown-session".into()));
+    assert_eq!(
+        code(app.send(reqwest::Method::PUT, id, json!({"data": {}})).await).await,
+        (404, "unknown-session".into())
+    );
+    assert_eq!(
+        code(app.send(reqwest::Method::DELETE, id, json!({})).await).await,
+        (404, "unknown-session".into())
+    );
     cleanup(0, &app.prefix).await;
 }
 
@@ -168,7 +204,10 @@ async fn refusals_have_codes() {
     require_redis().await;
     let app = spawn_app(None, |_| {}).await;
     assert_eq!(code(app.view("bad.id", "").await).await, (400, "invalid-session-id".into()));
-    assert_eq!(code(app.view(&"a".repeat(257), "").await).await, (400, "invalid-session-id".into()));
+    assert_eq!(
+        code(app.view(&"a".repeat(257), "").await).await,
+        (400, "invalid-session-id".into())
+    );
     let id = "apirefs0aaaaaaaaaaaaaaaaaaaaaaa";
     set(0, &app.key(id), br#"one|O:8:"stdClass":1:{s:2:"id";i:9;}two|r:1;"#, 300).await;
     assert_eq!(code(app.view(id, "").await).await, (409, "not-plain-json".into()));
@@ -176,7 +215,10 @@ async fn refusals_have_codes() {
         code(app.send(reqwest::Method::PATCH, id, json!({"data": {"x": 1}})).await).await,
         (409, "session-has-references".into())
     );
-    assert_eq!(get(0, &app.key(id)).await.as_deref(), Some(&br#"one|O:8:"stdClass":1:{s:2:"id";i:9;}two|r:1;"#[..]));
+    assert_eq!(
+        get(0, &app.key(id)).await.as_deref(),
+        Some(&br#"one|O:8:"stdClass":1:{s:2:"id";i:9;}two|r:1;"#[..])
+    );
     let corrupt = "apicorrupt0aaaaaaaaaaaaaaaaaaa";
     set(0, &app.key(corrupt), b"user_id|i:1;broken", 300).await;
     assert_eq!(code(app.view(corrupt, "").await).await, (409, "undecodable-session".into()));
@@ -201,7 +243,12 @@ async fn regenerate_moves_the_data_and_sends_one_cookie() {
     let app = spawn_app(None, |s| s.php_session_locking_enabled = true).await;
     let id = "apiregen0aaaaaaaaaaaaaaaaaaaaaa";
     set(0, &app.key(id), b"user_id|i:1;", 300).await;
-    let r = app.client.post(app.url(&format!("/v1/php-sessions/{id}/regenerate"))).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url(&format!("/v1/php-sessions/{id}/regenerate")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.headers().get_all("set-cookie").iter().count(), 1);
     let new = r.json::<Json>().await.unwrap()["id"].as_str().unwrap().to_owned();

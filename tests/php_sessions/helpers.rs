@@ -35,7 +35,10 @@ pub fn redis(db: i64) -> redis::Client {
 }
 
 pub async fn conn(db: i64) -> redis::aio::MultiplexedConnection {
-    redis(db).get_multiplexed_async_connection().await.expect("Redis at 127.0.0.1:6379 (scripts/test starts it)")
+    redis(db)
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis at 127.0.0.1:6379 (scripts/test starts it)")
 }
 
 /// Deletes every key under `prefix` in `db`.
@@ -57,7 +60,13 @@ pub async fn ttl(db: i64, key: &str) -> i64 {
 }
 
 pub async fn set(db: i64, key: &str, value: &[u8], ttl: i64) {
-    let _: () = redis::cmd("SETEX").arg(key).arg(ttl).arg(value).query_async(&mut conn(db).await).await.unwrap();
+    let _: () = redis::cmd("SETEX")
+        .arg(key)
+        .arg(ttl)
+        .arg(value)
+        .query_async(&mut conn(db).await)
+        .await
+        .unwrap();
 }
 
 /// Runs PHP CLI code with the phpredis session handler. Panics with PHP's output when PHP is
@@ -65,13 +74,13 @@ pub async fn set(db: i64, key: &str, value: &[u8], ttl: i64) {
 pub fn php(ini: &[(&str, String)], code: &str) -> String {
     let mut cmd = Command::new("php");
     for (k, v) in ini {
-        cmd.arg("-d").arg(format!("{k}={v}"));
+        // Quoted: the INI parser would cut `;` (comment) and misread `=`/`&` otherwise.
+        cmd.arg("-d").arg(format!("{k}=\"{v}\""));
     }
-    let out = cmd
-        .arg("-r")
-        .arg(code)
-        .output()
-        .expect("php CLI with the redis extension (php8.2-cli, php8.2-redis) must be installed");
+    let out =
+        cmd.arg("-r").arg(code).output().expect(
+            "php CLI with the redis extension (php8.2-cli, php8.2-redis) must be installed",
+        );
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "php failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     stdout
@@ -145,7 +154,9 @@ impl Monitor {
         }
         let all = self.seen.lock().unwrap().clone();
         all.into_iter()
-            .filter(|s| s.args.iter().any(|a| a.windows(marker.len()).any(|w| w == marker.as_bytes())))
+            .filter(|s| {
+                s.args.iter().any(|a| a.windows(marker.len()).any(|w| w == marker.as_bytes()))
+            })
             .collect()
     }
 }
@@ -208,7 +219,11 @@ pub async fn require_redis() {
 
 #[test]
 fn monitor_lines_parse() {
-    let s = parse_monitor_line(br#"1.2 [13 127.0.0.1:5] "SETEX" "k" "1440" "a|s:1:\"\xc3\xa9\";""#, 6379).unwrap();
+    let s = parse_monitor_line(
+        br#"1.2 [13 127.0.0.1:5] "SETEX" "k" "1440" "a|s:1:\"\xc3\xa9\";""#,
+        6379,
+    )
+    .unwrap();
     assert_eq!(s.db, 13);
     assert_eq!(s.args[3], "a|s:1:\"é\";".as_bytes());
     let l = parse_monitor_line(br#"1.2 [0 lua] "get" "k_LOCK""#, 6379).unwrap();

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use serde_json::Value as Json;
-use wpgate::php_sessions::import::{ImportArgs, FileSavePath, import, verify};
+use wpgate::php_sessions::import::{FileSavePath, ImportArgs, import, verify};
 
 use crate::helpers::*;
 
@@ -71,9 +71,15 @@ async fn php_file_sessions_round_trip_through_import_and_verify() {
 
     let p = prefix("import");
     let save_path = Some(format!("2;0600;{base}"));
-    let dry = import(ImportArgs { dry_run: true, ..args(dir.path(), save_path.clone(), &p) }).await.unwrap();
+    let dry = import(ImportArgs { dry_run: true, ..args(dir.path(), save_path.clone(), &p) })
+        .await
+        .unwrap();
     assert_eq!(dry.imported, (n - 100 + 1) as u64);
-    assert_eq!(get(0, &format!("{p}PHPREDIS_SESSION:qqempty000000000000000")).await, None, "dry run writes nothing");
+    assert_eq!(
+        get(0, &format!("{p}PHPREDIS_SESSION:qqempty000000000000000")).await,
+        None,
+        "dry run writes nothing"
+    );
 
     let summary = import(args(dir.path(), save_path.clone(), &p)).await.unwrap();
     println!("{summary}");
@@ -118,7 +124,11 @@ fn save_path_of(p: &str) -> String {
 #[test]
 fn file_save_path_of_vectors_parse() {
     let vectors: Json = serde_json::from_slice(
-        &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/compat-tests/vectors/php/file_sessions.json")).unwrap(),
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/compat-tests/vectors/php/file_sessions.json"
+        ))
+        .unwrap(),
     )
     .unwrap();
     for s in vectors["scenarios"].as_array().unwrap() {
@@ -135,7 +145,11 @@ fn file_save_path_of_vectors_parse() {
 async fn file_sessions_vectors_import_verbatim() {
     require_redis().await;
     let vectors: Json = serde_json::from_slice(
-        &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/compat-tests/vectors/php/file_sessions.json")).unwrap(),
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/compat-tests/vectors/php/file_sessions.json"
+        ))
+        .unwrap(),
     )
     .unwrap();
     for s in vectors["scenarios"].as_array().unwrap() {
@@ -144,11 +158,14 @@ async fn file_sessions_vectors_import_verbatim() {
         let file = &s["files"][0];
         let path = dir.path().join(file["path"].as_str().unwrap());
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let bytes = base64::engine::general_purpose::STANDARD.decode(file["content"]["b64"].as_str().unwrap()).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(file["content"]["b64"].as_str().unwrap())
+            .unwrap();
         std::fs::write(&path, &bytes).unwrap();
         let p = prefix("filevec");
         let handler = s["serialize_handler"].as_str().unwrap();
-        let mut a = args(dir.path(), Some(s["save_path"].as_str().unwrap().replace("{dir}", base)), &p);
+        let mut a =
+            args(dir.path(), Some(s["save_path"].as_str().unwrap().replace("{dir}", base)), &p);
         let igbinary = handler == "igbinary";
         a.serialize_handler = if igbinary { "php".into() } else { handler.into() };
         let summary = import(a).await.unwrap();

@@ -44,8 +44,12 @@ async fn session_written_by_php_is_changed_by_wpgate_and_php_sees_the_change() {
 #[tokio::test]
 async fn unlock_script_is_phpredis_script() {
     require_redis().await;
-    let sha: String =
-        redis::cmd("SCRIPT").arg("LOAD").arg(UNLOCK_SCRIPT).query_async(&mut conn(0).await).await.unwrap();
+    let sha: String = redis::cmd("SCRIPT")
+        .arg("LOAD")
+        .arg(UNLOCK_SCRIPT)
+        .query_async(&mut conn(0).await)
+        .await
+        .unwrap();
     assert_eq!(sha, UNLOCK_SHA);
 }
 
@@ -71,7 +75,7 @@ async fn concurrent_php_and_wpgate_writers_lose_no_update_with_locking() {
     let spawn = || {
         let mut cmd = Command::new("php");
         for (k, v) in &ini {
-            cmd.arg("-d").arg(format!("{k}={v}"));
+            cmd.arg("-d").arg(format!("{k}=\"{v}\""));
         }
         cmd.arg("-r").arg(&code).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
     };
@@ -110,7 +114,11 @@ async fn concurrent_php_and_wpgate_writers_lose_no_update_with_locking() {
     let store_view = store.read(id).await.unwrap().unwrap();
     let total = store_view.get("n").and_then(Value::as_int).unwrap();
     assert_eq!(rust_ok, rounds);
-    assert_eq!(total, php_ok + rust_ok, "php {php_ok} + wpgate {rust_ok} increments, counter {total}");
+    assert_eq!(
+        total,
+        php_ok + rust_ok,
+        "php {php_ok} + wpgate {rust_ok} increments, counter {total}"
+    );
     assert_eq!(get(0, &format!("{prefix}{id}_LOCK")).await, None, "every lock released");
     cleanup(0, &prefix).await;
 }
