@@ -450,7 +450,8 @@ impl Plan {
             return Ok(());
         }
         for group in self.by_server(candidates) {
-            let route = self.backend.route(group[0].id.as_bytes());
+            let Some(first) = group.first() else { continue };
+            let route = self.backend.route(first.id.as_bytes());
             let mut conn = route
                 .conn()
                 .await
@@ -489,7 +490,8 @@ impl Plan {
     async fn compare(&self, batch: &mut Vec<Candidate>, out: &mut VerifySummary) -> Result<()> {
         let candidates = std::mem::take(batch);
         for group in self.by_server(candidates) {
-            let route = self.backend.route(group[0].id.as_bytes());
+            let Some(first) = group.first() else { continue };
+            let route = self.backend.route(first.id.as_bytes());
             let mut conn = route.conn().await.map_err(anyhow::Error::new)?;
             let values: Vec<Option<Vec<u8>>> = if self.is_cluster() {
                 let mut v = Vec::with_capacity(group.len());

@@ -468,7 +468,7 @@ impl Params {
             None => default,
             Some(v) => v.trim().parse::<f64>().map_err(|_| format!("bad {name} {v:?}"))?,
         };
-        if !(value > 0.0) || !value.is_finite() {
+        if value.is_nan() || value <= 0.0 || !value.is_finite() {
             return Err(format!("{name} must be greater than 0"));
         }
         Ok(Duration::from_secs_f64(value))

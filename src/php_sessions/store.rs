@@ -386,18 +386,17 @@ impl PhpSession {
         let bytes = self.encode()?;
         let route = self.store.inner.backend.route(self.id.as_bytes());
         let mut old_conn = route.conn().await?;
-        if let Some(lock) = &self.lock {
-            if let Err(e) = lock::check_before_write(
+        if let Some(lock) = &self.lock
+            && let Err(e) = lock::check_before_write(
                 &mut old_conn,
                 lock,
                 &self.store.inner.secret,
                 &self.store.inner.config.lock,
             )
             .await
-            {
-                self.release(&mut old_conn).await;
-                return Err(e);
-            }
+        {
+            self.release(&mut old_conn).await;
+            return Err(e);
         }
         let mut new = match self.store.create().await {
             Ok(n) => n,
@@ -469,10 +468,10 @@ impl PhpSession {
     /// Releases the Redis lock (best effort: a failure is logged; a lock with an expiry then
     /// lapses on its own) and this process's turn.
     async fn release(&mut self, conn: &mut Conn) {
-        if let Some(lock) = self.lock.take() {
-            if let Err(e) = lock::release(conn, &lock, &self.store.inner.secret).await {
-                tracing::warn!(error = %e, "releasing a PHP session lock failed");
-            }
+        if let Some(lock) = self.lock.take()
+            && let Err(e) = lock::release(conn, &lock, &self.store.inner.secret).await
+        {
+            tracing::warn!(error = %e, "releasing a PHP session lock failed");
         }
         self.local = None;
     }

@@ -48,9 +48,11 @@ struct TestApp {
 
 async fn spawn_app(save_path: Option<String>, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let p = prefix("api");
-    let mut settings = Settings::default();
-    settings.listen = "127.0.0.1:0".parse().unwrap();
-    settings.siteurl = Some("https://example.test".into());
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        siteurl: Some("https://example.test".into()),
+        ..Settings::default()
+    };
     for (i, key) in [
         &mut settings.auth_key,
         &mut settings.secure_auth_key,

@@ -99,7 +99,7 @@ async fn php_file_sessions_round_trip_through_import_and_verify() {
     assert_eq!(v.compared, (n - 100 + 1) as u64);
 
     // TTL = gc_maxlifetime − age; PHP's redis handler reads the imported session.
-    let live = files.iter().nth(500).unwrap();
+    let live = &files[500];
     let id = live.file_name().unwrap().to_str().unwrap().strip_prefix("sess_").unwrap().to_owned();
     let t = ttl(0, &format!("{p}PHPREDIS_SESSION:{id}")).await;
     assert!((1430..=1440).contains(&t), "ttl {t}");
