@@ -18,6 +18,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
@@ -189,27 +190,43 @@ pub async fn import(args: ImportArgs) -> Result<Summary> {
     let files = plan.files(&mut summary.ignored)?;
     let progress = progress_bar(files.len() as u64);
     let batch_size = args.batch.max(1);
+    let plan = Arc::new(plan);
     let mut batch: Vec<Candidate> = Vec::with_capacity(batch_size);
     let mut locked = Vec::new();
-    for path in files {
-        progress.inc(1);
-        match plan.examine(&path) {
-            Examined::Candidate(c) => {
-                batch.push(c);
-                if batch.len() >= batch_size {
-                    plan.write(&mut batch, &mut summary).await?;
+    // Reading chunk k+1 (blocking file I/O, on the blocking pool) overlaps writing chunk k.
+    let mut chunks = files.chunks(batch_size).map(<[PathBuf]>::to_vec);
+    let mut pending = chunks.next().map(|c| examine_chunk(&plan, c));
+    while let Some(task) = pending.take() {
+        let examined = task.await.context("reading session files")?;
+        pending = chunks.next().map(|c| examine_chunk(&plan, c));
+        for (path, result) in examined {
+            progress.inc(1);
+            match result {
+                Examined::Candidate(c) => {
+                    summary.scanned += 1;
+                    batch.push(c);
+                }
+                Examined::Expired => {
+                    summary.scanned += 1;
+                    summary.skipped_expired += 1;
+                }
+                Examined::Ignored => summary.ignored += 1,
+                Examined::Locked => locked.push(path),
+                Examined::Rejected(reason) => {
+                    summary.scanned += 1;
+                    *summary.rejected.entry(reason).or_default() += 1;
                 }
             }
-            Examined::Expired => summary.skipped_expired += 1,
-            Examined::Ignored => summary.ignored += 1,
-            Examined::Locked => locked.push(path),
-            Examined::Rejected(reason) => *summary.rejected.entry(reason).or_default() += 1,
+        }
+        if batch.len() >= batch_size {
+            plan.write(&mut batch, &mut summary).await?;
         }
     }
     // Files a PHP request held locked: one more try after PHP had time to finish.
     if !locked.is_empty() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         for path in locked {
+            summary.scanned += 1;
             match plan.examine(&path) {
                 Examined::Candidate(c) => batch.push(c),
                 Examined::Expired => summary.skipped_expired += 1,
@@ -300,6 +317,23 @@ impl FileSavePath {
         let dir = if dir.is_empty() { std::env::temp_dir() } else { PathBuf::from(dir) };
         Ok(FileSavePath { depth, mode, dir })
     }
+}
+
+/// Examines a chunk of files on the blocking pool.
+fn examine_chunk(
+    plan: &Arc<Plan>,
+    chunk: Vec<PathBuf>,
+) -> tokio::task::JoinHandle<Vec<(PathBuf, Examined)>> {
+    let plan = Arc::clone(plan);
+    tokio::task::spawn_blocking(move || {
+        chunk
+            .into_iter()
+            .map(|path| {
+                let examined = plan.examine(&path);
+                (path, examined)
+            })
+            .collect()
+    })
 }
 
 /// Where the files are and where they go.
