@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
 mod api;
+mod cluster;
 mod commands;
 mod helpers;
 mod import;

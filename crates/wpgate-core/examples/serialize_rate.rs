@@ -35,7 +35,8 @@ fn realistic_session() -> Vec<u8> {
 }
 
 fn vector_corpus() -> Vec<Vec<u8>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../compat-tests/vectors/php/serialize.json");
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../compat-tests/vectors/php/serialize.json");
     let text = std::fs::read(path).unwrap_or_default();
     let json: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
     json.get("cases")
@@ -82,10 +83,26 @@ fn main() -> std::io::Result<()> {
     let report = |name: &str, ops: f64, bytes: usize| {
         println!("{name:<32} {ops:>12.0} ops/s {:>8.1} MB/s", ops * bytes as f64 / 1e6);
     };
-    report("session_decode php", rate(secs, || drop(black_box(Session::decode(Handler::Php, black_box(&session))))), session.len());
-    report("session_encode php", rate(secs, || drop(black_box(black_box(&decoded).encode(Handler::Php)))), session.len());
-    report("unserialize session array", rate(secs, || drop(black_box(unserialize(black_box(&whole))))), whole.len());
-    report("serialize session array", rate(secs, || drop(black_box(serialize(black_box(&value))))), whole.len());
+    report(
+        "session_decode php",
+        rate(secs, || drop(black_box(Session::decode(Handler::Php, black_box(&session))))),
+        session.len(),
+    );
+    report(
+        "session_encode php",
+        rate(secs, || drop(black_box(black_box(&decoded).encode(Handler::Php)))),
+        session.len(),
+    );
+    report(
+        "unserialize session array",
+        rate(secs, || drop(black_box(unserialize(black_box(&whole))))),
+        whole.len(),
+    );
+    report(
+        "serialize session array",
+        rate(secs, || drop(black_box(serialize(black_box(&value))))),
+        whole.len(),
+    );
     report(
         &format!("unserialize corpus ({} values)", corpus.len()),
         rate(secs, || {
