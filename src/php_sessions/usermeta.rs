@@ -117,9 +117,11 @@ pub async fn import_usermeta(
         for row in rows {
             after = row.try_get::<u64, _>(0)?;
             let user: u64 = row.try_get(1)?;
-            let meta: Option<Vec<u8>> = row.try_get(2)?;
+            // `meta_value` is LONGTEXT (utf8mb4): text, handed to the decoder as bytes.
+            let meta: Option<String> = row.try_get(2)?;
             summary.users += 1;
-            import_row(user, meta.as_deref(), now, &*store, args.dry_run, &mut summary).await?;
+            let meta = meta.as_deref().map(str::as_bytes);
+            import_row(user, meta, now, &*store, args.dry_run, &mut summary).await?;
         }
     }
     pool.close().await;

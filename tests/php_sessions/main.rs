@@ -11,3 +11,4 @@ mod commands;
 mod helpers;
 mod import;
 mod interop;
+mod usermeta;
