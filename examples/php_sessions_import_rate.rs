@@ -30,7 +30,7 @@ async fn main() -> Result<()> {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            id.push(char::from(ALPHABET[(state % 32) as usize]));
+            id.push(char::from(ALPHABET.get((state % 32) as usize).copied().unwrap_or(b'0')));
         }
         let data = format!(
             r#"user_id|i:{i};username|s:8:"user{:04}";roles|a:1:{{i:0;s:10:"subscriber";}}csrf|s:32:"{:032x}";cart|a:2:{{s:5:"items";a:1:{{i:0;a:3:{{s:3:"sku";s:6:"SKU-01";s:3:"qty";i:2;s:5:"price";d:19.99;}}}}s:5:"total";d:39.98;}}login_at|i:1700000000;"#,
