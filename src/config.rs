@@ -135,6 +135,51 @@ pub struct Settings {
     pub rehash_on_login: bool,
     /// Log format.
     pub log_format: LogFormat,
+
+    // PHP sessions (`/v1/php-sessions`, `wpgate php-sessions import`): php.ini and phpredis
+    // settings under their PHP names, with PHP's defaults. See src/php_sessions/settings.rs.
+    /// `session.save_handler`: `redis` or `rediscluster`.
+    pub php_session_save_handler: crate::php_sessions::SaveHandler,
+    /// `session.save_path` in phpredis syntax (`tcp://host:6379?database=0&prefix=…&auth=…`,
+    /// or `seed[]=host:port&…` for `rediscluster`); unset disables PHP sessions.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub php_session_save_path: Option<SecretString>,
+    /// `session.serialize_handler`: `php`, `php_serialize` or `php_binary`.
+    pub php_session_serialize_handler: String,
+    /// `session.gc_maxlifetime`: the Redis TTL in seconds.
+    pub php_session_gc_maxlifetime: i64,
+    /// `session.lazy_write`: refresh unchanged sessions with `EXPIRE` instead of rewriting.
+    pub php_session_lazy_write: bool,
+    /// `session.use_strict_mode`: replace unknown incoming ids.
+    pub php_session_use_strict_mode: bool,
+    /// `session.sid_length` (22–256).
+    pub php_session_sid_length: usize,
+    /// `session.sid_bits_per_character` (4, 5, 6).
+    pub php_session_sid_bits_per_character: u8,
+    /// `session.name`.
+    pub php_session_name: String,
+    /// `session.cookie_lifetime` (seconds; 0 = browser session).
+    pub php_session_cookie_lifetime: i64,
+    /// `session.cookie_path`.
+    pub php_session_cookie_path: String,
+    /// `session.cookie_domain`.
+    pub php_session_cookie_domain: String,
+    /// `session.cookie_secure`.
+    pub php_session_cookie_secure: bool,
+    /// `session.cookie_httponly`.
+    pub php_session_cookie_httponly: bool,
+    /// `session.cookie_samesite`.
+    pub php_session_cookie_samesite: String,
+    /// `redis.session.locking_enabled`.
+    pub php_session_locking_enabled: bool,
+    /// `redis.session.lock_expire` (seconds; 0 = `max_execution_time`).
+    pub php_session_lock_expire: i64,
+    /// `redis.session.lock_wait_time` (microseconds between attempts).
+    pub php_session_lock_wait_time: i64,
+    /// `redis.session.lock_retries` (extra attempts; -1 = forever).
+    pub php_session_lock_retries: i64,
+    /// PHP's `max_execution_time` (the lock expiry when `lock_expire` is 0).
+    pub php_session_max_execution_time: i64,
 }
 
 impl Default for Settings {
@@ -177,6 +222,26 @@ impl Default for Settings {
             user_cache_ttl: 5,
             rehash_on_login: false,
             log_format: LogFormat::Pretty,
+            php_session_save_handler: crate::php_sessions::SaveHandler::Redis,
+            php_session_save_path: None,
+            php_session_serialize_handler: "php".to_owned(),
+            php_session_gc_maxlifetime: 1440,
+            php_session_lazy_write: true,
+            php_session_use_strict_mode: false,
+            php_session_sid_length: 32,
+            php_session_sid_bits_per_character: 4,
+            php_session_name: "PHPSESSID".to_owned(),
+            php_session_cookie_lifetime: 0,
+            php_session_cookie_path: "/".to_owned(),
+            php_session_cookie_domain: String::new(),
+            php_session_cookie_secure: false,
+            php_session_cookie_httponly: false,
+            php_session_cookie_samesite: String::new(),
+            php_session_locking_enabled: false,
+            php_session_lock_expire: 0,
+            php_session_lock_wait_time: 2000,
+            php_session_lock_retries: 10,
+            php_session_max_execution_time: 30,
         }
     }
 }
@@ -195,6 +260,7 @@ pub const SECRET_KEYS: &[&str] = &[
     "nonce_salt",
     "secret_key",
     "secret_salt",
+    "php_session_save_path",
 ];
 
 /// wp-config.php constants and the settings they fill.
@@ -428,7 +494,11 @@ fn parse_env_value(value: &str) -> FigValue {
         "false" => FigValue::from(false),
         v => match v.parse::<u64>() {
             Ok(n) if !v.starts_with('0') || v == "0" => FigValue::from(n),
-            _ => FigValue::from(v.to_owned()),
+            // Negative integers (`WPGATE_PHP_SESSION_LOCK_RETRIES=-1`).
+            _ => match v.parse::<i64>() {
+                Ok(n) if v.starts_with('-') && !v.starts_with("-0") => FigValue::from(n),
+                _ => FigValue::from(v.to_owned()),
+            },
         },
     }
 }
@@ -463,6 +533,25 @@ fn known_keys() -> Vec<&'static str> {
         "user_cache_ttl",
         "rehash_on_login",
         "log_format",
+        "php_session_save_handler",
+        "php_session_serialize_handler",
+        "php_session_gc_maxlifetime",
+        "php_session_lazy_write",
+        "php_session_use_strict_mode",
+        "php_session_sid_length",
+        "php_session_sid_bits_per_character",
+        "php_session_name",
+        "php_session_cookie_lifetime",
+        "php_session_cookie_path",
+        "php_session_cookie_domain",
+        "php_session_cookie_secure",
+        "php_session_cookie_httponly",
+        "php_session_cookie_samesite",
+        "php_session_locking_enabled",
+        "php_session_lock_expire",
+        "php_session_lock_wait_time",
+        "php_session_lock_retries",
+        "php_session_max_execution_time",
     ];
     for k in SECRET_KEYS {
         if !keys.contains(k) {

@@ -21,6 +21,12 @@ pub enum ApiError {
     /// The request is malformed; the code says how.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The addressed resource does not exist; the code says which kind.
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    /// The resource is in a state that forbids the request; the code says which.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// Too many failures (brute-force protection).
     #[error("too many attempts")]
     TooManyRequests {
@@ -42,10 +48,31 @@ impl ApiError {
             ApiError::Unauthenticated => "not-logged-in",
             ApiError::InvalidCredentials => "invalid-credentials",
             ApiError::Forbidden => "forbidden",
-            ApiError::BadRequest(code) => code,
+            ApiError::BadRequest(code) | ApiError::NotFound(code) | ApiError::Conflict(code) => {
+                code
+            }
             ApiError::TooManyRequests { .. } => "too-many-attempts",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<crate::php_sessions::PhpSessionError> for ApiError {
+    fn from(e: crate::php_sessions::PhpSessionError) -> Self {
+        use crate::php_sessions::PhpSessionError as E;
+        match e {
+            E::InvalidId => ApiError::BadRequest("invalid-session-id"),
+            E::BadData(_) => ApiError::BadRequest("invalid-session-data"),
+            E::Unstorable(_) => ApiError::BadRequest("unstorable-session"),
+            E::NotFound => ApiError::NotFound("unknown-session"),
+            E::Locked => ApiError::Conflict("session-locked"),
+            E::LockLost => ApiError::Conflict("session-lock-lost"),
+            E::HasReferences => ApiError::Conflict("session-has-references"),
+            E::Undecodable(_) => ApiError::Conflict("undecodable-session"),
+            E::NotPlain(_) => ApiError::Conflict("not-plain-json"),
+            e if e.is_unavailable() => ApiError::Unavailable(e.into()),
+            e => ApiError::Internal(e.into()),
         }
     }
 }
@@ -62,6 +89,8 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extractor;
+pub mod php_sessions;
 pub mod routes;
 pub mod service;
 pub mod site;

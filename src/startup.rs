@@ -25,6 +25,8 @@ pub struct AppState {
     pub auth: AuthService,
     /// Prometheus exposition.
     pub metrics: PrometheusHandle,
+    /// PHP sessions in Redis (`/v1/php-sessions`); `None` when `php_session_save_path` is unset.
+    pub php_sessions: Option<crate::php_sessions::PhpSessionStore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -86,7 +88,14 @@ impl Application {
             parts.clock,
             settings.rehash_on_login,
         );
-        let state = web::Data::new(AppState { auth, metrics: metrics_handle() });
+        let php_sessions = match &settings.php_session_save_path {
+            None => None,
+            Some(_) => {
+                let config = crate::php_sessions::PhpSessionConfig::from_settings(settings)?;
+                Some(crate::php_sessions::PhpSessionStore::new(config)?)
+            }
+        };
+        let state = web::Data::new(AppState { auth, metrics: metrics_handle(), php_sessions });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -126,7 +135,16 @@ pub fn routes_table(cfg: &mut web::ServiceConfig) {
         .route("/v1/nonce", web::post().to(routes::nonce::create))
         .route("/v1/nonce/verify", web::post().to(routes::nonce::verify))
         .route("/authz/auth-request", web::get().to(routes::authz::auth_request))
-        .route("/authz/forward-auth", web::get().to(routes::authz::forward_auth));
+        .route("/authz/forward-auth", web::get().to(routes::authz::forward_auth))
+        .route("/v1/php-sessions", web::post().to(routes::php_sessions::create))
+        .route("/v1/php-sessions/{id}", web::get().to(routes::php_sessions::view))
+        .route("/v1/php-sessions/{id}", web::put().to(routes::php_sessions::replace))
+        .route("/v1/php-sessions/{id}", web::patch().to(routes::php_sessions::merge))
+        .route("/v1/php-sessions/{id}", web::delete().to(routes::php_sessions::delete))
+        .route(
+            "/v1/php-sessions/{id}/regenerate",
+            web::post().to(routes::php_sessions::regenerate),
+        );
 }
 
 /// The process-wide Prometheus recorder (installed once, shared by every app in the process).

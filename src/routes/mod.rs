@@ -3,6 +3,7 @@
 pub mod authz;
 pub mod health;
 pub mod nonce;
+pub mod php_sessions;
 pub mod session;
 
 use actix_web::HttpRequest;
