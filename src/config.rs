@@ -131,6 +131,9 @@ pub struct Settings {
     pub force_ssl_admin: Option<bool>,
     /// Seconds a user row may be served from the in-process cache.
     pub user_cache_ttl: u64,
+    /// Redis key of a user's meta in WordPress's persistent object cache (`{user_id}` is
+    /// replaced), deleted after every usermeta session write.
+    pub usermeta_cache_key: Option<String>,
     /// Upgrade old password hashes at login the way WordPress 6.8+ does (writes wp_users).
     pub rehash_on_login: bool,
     /// Log format.
@@ -220,6 +223,7 @@ impl Default for Settings {
             plugins_cookie_path: None,
             force_ssl_admin: None,
             user_cache_ttl: 5,
+            usermeta_cache_key: None,
             rehash_on_login: false,
             log_format: LogFormat::Pretty,
             php_session_save_handler: crate::php_sessions::SaveHandler::Redis,
@@ -531,6 +535,7 @@ fn known_keys() -> Vec<&'static str> {
         "plugins_cookie_path",
         "force_ssl_admin",
         "user_cache_ttl",
+        "usermeta_cache_key",
         "rehash_on_login",
         "log_format",
         "php_session_save_handler",

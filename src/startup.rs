@@ -66,6 +66,72 @@ pub struct Parts {
     pub clock: Clock,
 }
 
+/// Connects to the site's database and session store as the settings say, resolves the site
+/// and starts the invalidation listener: everything `wpgate serve` needs before binding.
+///
+/// # Errors
+/// A setting is missing or wrong, or the database cannot be reached; every message names the
+/// setting.
+pub async fn assemble(settings: &Settings) -> Result<(Parts, Background)> {
+    use wpgate_core::users::SanitizeRules;
+
+    use crate::config::SessionBackend;
+    use crate::db::{CachedUsers, Db, DbConfig};
+    use crate::store::memory::MemoryStore;
+    use crate::store::redis::{ListenerEvent, RedisStore};
+
+    let (version, source) = settings.version()?;
+    tracing::info!(%version, ?source, "WordPress version");
+    let db_config = DbConfig::from_settings(settings)?;
+    let db = Db::connect(&db_config).await?;
+    let options = db.site_options().await?;
+    let site = Site::resolve(settings, version, options)?;
+    let rules = SanitizeRules::new(version).with_locale(site.locale.clone());
+    let ttl = std::time::Duration::from_secs(settings.user_cache_ttl);
+    let cached = CachedUsers::for_site(db.clone(), rules, ttl);
+    let users: Arc<dyn UserDirectory> = Arc::new(cached.clone());
+
+    let mut background = Background::default();
+    let sessions: Arc<dyn SessionStore> = match settings.sessions {
+        SessionBackend::Memory => Arc::new(MemoryStore::new()),
+        SessionBackend::Usermeta => {
+            Arc::new(crate::store::usermeta::UserMetaStore::new(db.clone(), settings)?)
+        }
+        SessionBackend::Redis => {
+            let store = RedisStore::from_settings(settings)
+                .context("redis_url / redis_prefix (WPGATE_REDIS_URL / WPGATE_REDIS_PREFIX)")?;
+            // WordPress announces user changes (password, roles, e-mail, deletion) on the
+            // events channel; drop our cached copy at once so old cookies stop working here
+            // as fast as in WordPress.
+            let runtime = tokio::runtime::Handle::current();
+            let cache = cached.clone();
+            let listener = store.spawn_event_listener(move |event| {
+                let cache = cache.clone();
+                match event {
+                    ListenerEvent::Invalidation(
+                        crate::store::redis::InvalidationEvent::UserChanged(id),
+                    ) => {
+                        tracing::debug!(user_id = id, "user changed in WordPress");
+                        runtime.spawn(async move { cache.invalidate(id).await });
+                    }
+                    // Messages may have been lost while not subscribed.
+                    ListenerEvent::Subscribed => cache.invalidate_all(),
+                    _ => {}
+                }
+            });
+            background.listeners.push(listener);
+            Arc::new(store)
+        }
+    };
+    Ok((Parts { site, users, sessions, clock: Clock::System }, background))
+}
+
+/// Tasks that must live as long as the service (dropping them stops them).
+#[derive(Debug, Default)]
+pub struct Background {
+    listeners: Vec<crate::store::redis::EventListener>,
+}
+
 /// A bound, not yet running, HTTP service.
 pub struct Application {
     port: u16,

@@ -10,6 +10,7 @@
 
 pub mod memory;
 pub mod redis;
+pub mod usermeta;
 
 use std::error::Error as StdError;
 

@@ -4,7 +4,11 @@
 //! Redis and MariaDB are real (`REDIS_URL`, default `redis://127.0.0.1:6379`; scripts/test
 //! starts them); every test uses its own key prefix or database, so runs never collide.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod acceptance;
 mod memory;
 mod redis;
 mod redis_topologies;
+mod usermeta;
