@@ -5,7 +5,7 @@
 //! | `wpgate cookie inspect|verify|mint` | [`cookie`] |
 //! | `wpgate password verify|hash` | [`password`] |
 //!
-//! Secrets (keys and salts) come from the layered [`Settings`](crate::config::Settings):
+//! Secrets (keys and salts) come from the layered [`Settings`]:
 //! `--wp-config PATH`, a TOML file (`--config`), or the environment (`WPGATE_AUTH_KEY`,
 //! `WPGATE_AUTH_KEY_FILE`, ...). No command prints a salt, a password or a session token it
 //! was not asked to make.
