@@ -21,6 +21,7 @@ use figment::value::{Dict, Value as FigValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use wpgate_core::WpVersion;
+use wpgate_core::salts::{SaltError, SaltSources, Salts};
 use wpgate_core::wp_config::WpConfig;
 
 /// Where WordPress session tokens are stored.
@@ -346,6 +347,27 @@ impl Settings {
             }
         }
         constants
+    }
+
+    /// `wp_salt()` for the four schemes from the configured constants alone, as a process
+    /// without database access (the CLI) must: a key or salt that WordPress would read from
+    /// the site options instead is an error naming the setting.
+    ///
+    /// # Errors
+    /// The first unusable constant (missing, empty, a duplicate of another key, or the sample
+    /// placeholder), with the wp-config.php constant and the `WPGATE_*` variables that set it.
+    pub fn salts_from_constants(&self, version: WpVersion) -> Result<Salts> {
+        let sources =
+            SaltSources { constants: self.salt_constants(), version, ..SaltSources::default() };
+        Salts::resolve(&sources).map_err(|e| match e {
+            SaltError::MissingOption { constant, option } => anyhow::anyhow!(
+                "{constant} is not usable (missing, empty, a duplicate of another key, or the \
+                 sample placeholder): define it in wp-config.php (--wp-config or \
+                 WPGATE_WP_CONFIG), or set WPGATE_{constant} or WPGATE_{constant}_FILE. \
+                 Without a database wpgate cannot fall back to the site option {option:?}."
+            ),
+            other => anyhow::Error::new(other).context("resolving wp_salt()"),
+        })
     }
 
     /// Loads every layer. `config_file` is the TOML file (`--config` / `WPGATE_CONFIG`).
@@ -712,6 +734,33 @@ mod tests {
             &env(&[("WPGATE_REDIS_PREFIX", "a{b}:")]),
         );
         assert!(err.is_err());
+    }
+
+    #[test]
+    fn salts_come_from_the_constants_and_name_the_missing_one() {
+        let keys = [
+            "AUTH_KEY",
+            "SECURE_AUTH_KEY",
+            "LOGGED_IN_KEY",
+            "NONCE_KEY",
+            "AUTH_SALT",
+            "SECURE_AUTH_SALT",
+            "LOGGED_IN_SALT",
+        ];
+        let vars: Vec<(String, String)> =
+            keys.iter().map(|k| (format!("WPGATE_{k}"), format!("value of {k}"))).collect();
+        let mut env: BTreeMap<String, String> = vars.into_iter().collect();
+        let load = |env: &BTreeMap<String, String>| {
+            Settings::load_from(None, &Overrides::default(), env).unwrap().settings
+        };
+        let err = load(&env).salts_from_constants(WpVersion::LATEST).err().unwrap().to_string();
+        assert!(err.contains("NONCE_SALT") && err.contains("WPGATE_NONCE_SALT"), "{err}");
+        assert!(!err.contains("value of"), "{err}");
+
+        env.insert("WPGATE_NONCE_SALT".into(), "value of NONCE_SALT".into());
+        let salts = load(&env).salts_from_constants(WpVersion::LATEST).unwrap();
+        let auth = salts.salt(wpgate_core::salts::SaltScheme::Auth).expose();
+        assert_eq!(auth, "value of AUTH_KEYvalue of AUTH_SALT");
     }
 
     #[test]

@@ -1,9 +1,18 @@
 //! `wpgate`: the WordPress authentication service and its ops CLI.
+//!
+//! Exit status: 0 success, 1 a negative answer (invalid cookie, wrong password), 2 an error.
 
-use anyhow::Result;
+use std::process::ExitCode;
+
 use clap::Parser;
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = wpgate::cli::Cli::parse();
-    wpgate::cli::run(cli)
+    match wpgate::cli::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("wpgate: {error:#}");
+            ExitCode::from(2)
+        }
+    }
 }

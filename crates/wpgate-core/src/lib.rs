@@ -13,6 +13,7 @@
 //! | [`random`] | `wp_generate_password()` |
 //! | [`users`] | `sanitize_user()`, `validate_username()`, `remove_accents()`, `wp_strip_all_tags()`, the login lookup of `get_user_by()` |
 //! | [`version`] | `$wp_version`: the behaviour differences between WordPress releases |
+//! | [`current_user`] | the `determine_current_user` filter: `wp_validate_auth_cookie()` then `wp_validate_logged_in_cookie()`; `wp_get_session_token()` |
 //! | [`cookies`] | `wp_cookie_constants()`, `wp_set_auth_cookie()`, `wp_clear_auth_cookie()`, PHP `setcookie()` and `$_COOKIE` |
 //! | [`user_settings`] | `wp-settings-{uid}` cookies: `get_all_user_settings()`, `wp_user_settings()` |
 //! | [`password`] | `wp_hash_password`, `wp_check_password`, `wp_password_needs_rehash`, phpass, `wp_fast_hash`, application passwords |
@@ -25,6 +26,7 @@
 
 pub mod auth_cookie;
 pub mod cookies;
+pub mod current_user;
 pub mod nonce;
 pub mod password;
 pub mod php_serialize;

@@ -125,10 +125,17 @@ pub fn verify(
 }
 
 /// `wp_get_session_token()`: the token field of the logged_in cookie value, or `""` when the
-/// cookie is absent or does not have four fields (it is not validated).
+/// cookie is absent or does not have four fields (it is not validated). A token of `"0"` is
+/// `""` too: WordPress tests it with PHP's `empty()`.
+///
+/// To read the cookie from a request, see [`crate::current_user::session_token`].
 #[doc(alias = "wp_get_session_token")]
 pub fn session_token_of(logged_in_cookie: Option<&str>) -> &str {
-    logged_in_cookie.and_then(|c| AuthCookie::parse(c).ok()).map_or("", |c| c.token())
+    logged_in_cookie
+        .and_then(|c| AuthCookie::parse(c).ok())
+        .map(|c| c.token())
+        .filter(|token| *token != "0")
+        .unwrap_or_default()
 }
 
 fn nonce_at(salts: &Salts, tick: f64, action: &str, subject: NonceSubject<'_>) -> String {

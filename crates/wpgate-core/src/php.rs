@@ -16,6 +16,18 @@ pub(crate) fn is_truthy_bytes(s: &[u8]) -> bool {
     !(s.is_empty() || s == b"0")
 }
 
+/// Lowercase hex of `bytes` into `out` (twice as long), as PHP's `md5()`, `hash()` and
+/// `hash_hmac()` print digests. Allocation-free, for the cookie hot path.
+pub(crate) fn hex_lower(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (byte, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        if let [high, low] = pair {
+            *high = DIGITS.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
+            *low = DIGITS.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0');
+        }
+    }
+}
+
 /// The bytes PHP's `trim()` strips by default: space, `\t`, `\n`, `\r`, NUL and `\v` (not `\f`).
 pub(crate) const TRIM_BYTES: &[u8] = b" \t\n\r\0\x0b";
 

@@ -66,8 +66,7 @@ impl Verifier {
     pub fn of(token: &str) -> Verifier {
         let digest = Sha256::digest(token.as_bytes());
         let mut hex = [0u8; 64];
-        // Writing 32 bytes as hex into a 64-byte buffer cannot fail.
-        let _ = hex::encode_to_slice(digest, &mut hex);
+        crate::php::hex_lower(&digest, &mut hex);
         Verifier(hex)
     }
 

@@ -11,6 +11,7 @@ mod app_passwords;
 mod auth_cookie;
 mod cookie_headers;
 mod cookie_sites;
+mod current_user;
 mod hash;
 mod nonce;
 mod ordered;
@@ -46,6 +47,7 @@ const TOPICS: &[fn(&mut Report)] = &[
     session_tokens::run,
     cookie_headers::run,
     request_cookies::run,
+    current_user::run,
     user_settings::run,
     passwords::run,
     app_passwords::run,

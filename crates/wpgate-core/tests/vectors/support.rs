@@ -8,6 +8,7 @@
 // Each topic uses some of these helpers, none uses all.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::PathBuf;
 
@@ -70,6 +71,8 @@ pub struct Report {
     known: usize,
     only: Option<String>,
     divergences: Vec<Divergence>,
+    /// Checks per vector file: (passed, known divergences, failed).
+    per_file: BTreeMap<String, (usize, usize, usize)>,
 }
 
 impl Report {
@@ -124,6 +127,12 @@ impl Report {
         let raw_id = case.get("id").map(display).unwrap_or_default();
         let version = case.get("wp_version").and_then(Value::as_str);
         let listed = self.divergences.iter().find(|d| d.covers(file, &raw_id, version));
+        let tally = self.per_file.entry(file.to_owned()).or_default();
+        match (&outcome, listed) {
+            (Ok(()), None) => tally.0 += 1,
+            (Err(msg), Some(d)) if msg.contains(&d.failure) => tally.1 += 1,
+            _ => tally.2 += 1,
+        }
         match (outcome, listed) {
             (Ok(()), None) => self.passed += 1,
             (Ok(()), Some(d)) => {
@@ -170,8 +179,12 @@ impl Report {
         println!("FAIL {file} [{id}]: {msg}");
     }
 
-    /// Prints `N passed, M failed` and tells whether everything passed.
+    /// Prints the checks per file, then `N passed, M failed`, and tells whether everything
+    /// passed.
     pub fn finish(self) -> bool {
+        for (file, (passed, known, failed)) in &self.per_file {
+            println!("  {file}: {passed} passed, {known} known divergences, {failed} failed");
+        }
         if self.known > 0 {
             println!("{} known divergences (compat-tests/divergences.toml)", self.known);
         }
