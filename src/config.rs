@@ -474,7 +474,15 @@ pub enum VersionSource {
 impl fmt::Debug for Settings {
     /// The effective configuration with every secret masked, for the start-up log.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value = serde_json::to_value(self).map_err(|_| fmt::Error)?;
+        let mut value = serde_json::to_value(self).map_err(|_| fmt::Error)?;
+        if let Some(map) = value.as_object_mut() {
+            for (key, v) in map.iter_mut() {
+                let secret = SECRET_KEYS.contains(&key.as_str());
+                if secret && v.as_str().is_some_and(|s| !s.is_empty()) {
+                    *v = serde_json::Value::from("***");
+                }
+            }
+        }
         write!(f, "{value}")
     }
 }
@@ -496,6 +504,10 @@ fn env_layer(env: &BTreeMap<String, String>) -> Result<Dict> {
     let mut dict = Dict::new();
     for (name, value) in env {
         let Some(rest) = name.strip_prefix("WPGATE_") else { continue };
+        // An empty variable is an unset one (`WPGATE_REDIS_URL=` in a shell file).
+        if value.is_empty() {
+            continue;
+        }
         let key = rest.to_ascii_lowercase();
         if key == "config" {
             continue;
@@ -628,10 +640,10 @@ fn env_name(e: &figment::Error) -> String {
     e.path.first().map(|k| format!("WPGATE_{}", k.to_ascii_uppercase())).unwrap_or_default()
 }
 
+/// Secrets serialize as their value (the defaults layer needs them); `Debug` masks them.
 fn ser_secret_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
     match v {
-        Some(secret) if !secret.expose_secret().is_empty() => s.serialize_str("***"),
-        Some(_) => s.serialize_str(""),
+        Some(secret) => s.serialize_str(secret.expose_secret()),
         None => s.serialize_none(),
     }
 }
@@ -711,6 +723,29 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(err.contains(":3") && err.contains("DB_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn secret_defaults_survive_layering() {
+        let s = Settings::load_from(None, &Overrides::default(), &env(&[])).unwrap().settings;
+        assert_eq!(
+            s.redis_url.as_ref().map(|u| u.expose_secret()),
+            Some("redis://127.0.0.1:6379/0")
+        );
+        assert!(format!("{s:?}").contains("\"redis_url\":\"***\""));
+    }
+
+    #[test]
+    fn empty_environment_variables_are_unset() {
+        let s = Settings::load_from(
+            None,
+            &Overrides::default(),
+            &env(&[("WPGATE_REDIS_URL", ""), ("WPGATE_REDIS_PREFIX", "")]),
+        )
+        .unwrap()
+        .settings;
+        assert_eq!(s.redis_prefix, "wpgate:");
+        assert!(s.redis_url.is_some());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! |---|---|
 //! | `wpgate cookie inspect|verify|mint` | [`cookie`] |
 //! | `wpgate password verify|hash` | [`password`] |
+//! | `wpgate serve` | [`serve`] |
+//! | `wpgate php-sessions import|verify`, `wpgate sessions import-usermeta` | [`sessions`] |
 //!
 //! Secrets (keys and salts) come from the layered [`Settings`]:
 //! `--wp-config PATH`, a TOML file (`--config`), or the environment (`WPGATE_AUTH_KEY`,
@@ -15,6 +17,8 @@
 
 pub mod cookie;
 pub mod password;
+pub mod serve;
+pub mod sessions;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,25 +62,40 @@ impl GlobalArgs {
     /// # Errors
     /// Whatever [`Settings::load`] reports, naming the setting or file.
     pub fn load(&self) -> Result<Loaded> {
+        self.load_with(|_| {})
+    }
+
+    /// [`GlobalArgs::load`] with a command's own flags as the highest layer too.
+    ///
+    /// # Errors
+    /// Whatever [`Settings::load`] reports, naming the setting or file.
+    pub fn load_with(&self, extra: impl FnOnce(&mut Overrides)) -> Result<Loaded> {
         let mut overrides = Overrides::default();
         overrides
             .set("wp_config", self.wp_config.as_ref().map(|p| p.display().to_string()))
             .set("wp_version", self.wp_version.clone());
+        extra(&mut overrides);
         Settings::load(self.config.as_deref(), &overrides)
     }
 }
 
 /// The command groups.
-///
-/// The HTTP service will join as `Serve(ServeArgs)`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the HTTP service.
+    Serve(serve::ServeArgs),
     /// Decode, verify and mint WordPress auth cookies.
     #[command(subcommand)]
     Cookie(cookie::CookieCommand),
     /// Check and make WordPress password hashes.
     #[command(subcommand)]
     Password(password::PasswordCommand),
+    /// Migrate PHP file sessions into Redis.
+    #[command(subcommand, name = "php-sessions")]
+    PhpSessions(sessions::PhpSessionsCommand),
+    /// Migrate WordPress session tokens.
+    #[command(subcommand)]
+    Sessions(sessions::SessionsCommand),
 }
 
 /// Runs one parsed command line; the exit status says valid (0) or invalid (1).
@@ -88,6 +107,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Cookie(command) => cookie::run(command, &cli.global, &mut out),
         Command::Password(command) => password::run(command, &cli.global, &mut out),
+        Command::Serve(args) => serve::run(args, &cli.global),
+        Command::PhpSessions(command) => sessions::run_php(command, &mut out),
+        Command::Sessions(command) => sessions::run_sessions(command, &cli.global, &mut out),
     }
 }
 
