@@ -90,9 +90,7 @@ impl UserMetaStore {
             })
             .await
             .map_err(db_error)?;
-        row.map(|r| r.try_get::<Vec<u8>, _>("meta_value"))
-            .transpose()
-            .map_err(|e| StoreError::backend(e))
+        row.map(|r| r.try_get::<Vec<u8>, _>("meta_value")).transpose().map_err(StoreError::backend)
     }
 
     /// Read-modify-write of one user's sessions under a row lock.
@@ -126,15 +124,11 @@ impl UserMetaStore {
                 change(&mut sessions);
                 match sessions.encode() {
                     // update_user_meta(): every row with the key gets the value.
+                    // update_metadata() skips the write when the value is unchanged.
+                    Some(value) if !rows.is_empty() && stored.as_deref() == Some(&value[..]) => {}
                     Some(value) if !rows.is_empty() => {
-                        if stored.as_deref() != Some(value.as_slice()) {
-                            sqlx::query(AssertSqlSafe(update))
-                                .bind(value)
-                                .bind(user)
-                                .bind(META_KEY)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
+                        let query = sqlx::query(AssertSqlSafe(update));
+                        query.bind(value).bind(user).bind(META_KEY).execute(&mut *tx).await?;
                     }
                     Some(value) => {
                         sqlx::query(AssertSqlSafe(insert))
