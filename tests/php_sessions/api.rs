@@ -2,45 +2,25 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use secrecy::SecretString;
 use serde_json::{Value as Json, json};
 use wpgate::config::Settings;
+use wpgate::db::{CachedUsers, Db};
 use wpgate::service::Clock;
 use wpgate::site::{Site, SiteOptions};
 use wpgate::startup::{Application, Parts};
 use wpgate::store::memory::MemoryStore;
-use wpgate::users::{User, UserDirectory, UsersError};
 use wpgate_core::WpVersion;
-use wpgate_core::password::PasswordHash;
+use wpgate_core::users::SanitizeRules;
 
 use crate::helpers::*;
-
-struct NoUsers;
-
-#[async_trait]
-impl UserDirectory for NoUsers {
-    async fn by_login(&self, _: &str) -> Result<Option<Arc<User>>, UsersError> {
-        Ok(None)
-    }
-    async fn by_email(&self, _: &str) -> Result<Option<Arc<User>>, UsersError> {
-        Ok(None)
-    }
-    async fn by_id(&self, _: u64) -> Result<Option<Arc<User>>, UsersError> {
-        Ok(None)
-    }
-    async fn set_password_hash(&self, _: u64, _: &PasswordHash) -> Result<(), UsersError> {
-        Ok(())
-    }
-    fn invalidate(&self, _: u64) {}
-    async fn ping(&self) -> Result<(), UsersError> {
-        Ok(())
-    }
-}
+use crate::support::wp_db::WpDb;
 
 const NOW: i64 = 1_795_533_847;
 
 struct TestApp {
+    /// The site's database (real MariaDB), dropped with the app.
+    _db: WpDb,
     base: String,
     client: reqwest::Client,
     prefix: String,
@@ -74,16 +54,24 @@ async fn spawn_app(save_path: Option<String>, tweak: impl FnOnce(&mut Settings))
     settings.php_session_cookie_samesite = "Lax".into();
     tweak(&mut settings);
     let site = Site::resolve(&settings, WpVersion::LATEST, SiteOptions::default()).unwrap();
+    let fixture = WpDb::create().await;
+    let db = Db::connect(&fixture.db_config()).await.unwrap();
+    let users = CachedUsers::for_site(db, SanitizeRules::default(), std::time::Duration::ZERO);
     let parts = Parts {
         site,
-        users: Arc::new(NoUsers),
+        users: Arc::new(users),
         sessions: Arc::new(MemoryStore::new()),
         clock: Clock::Fixed(NOW),
     };
     let app = Application::build(&settings, parts).unwrap();
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
-    TestApp { base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), prefix: p }
+    TestApp {
+        _db: fixture,
+        base: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        prefix: p,
+    }
 }
 
 fn save_path_for(p: &str) -> String {

@@ -5,6 +5,9 @@
 // Test code: helpers may unwrap and index (a failure is the test failing), like #[test] fns.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod api;
 mod cluster;
 mod commands;
