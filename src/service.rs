@@ -6,13 +6,13 @@ use std::sync::Arc;
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 use tracing::instrument;
-use wpgate_core::WpVersion;
 use wpgate_core::auth_cookie::{self, AuthCookie, CookieError, RequestKind, Scheme};
 use wpgate_core::cookies::{self, AuthCookiePlan, RequestCookies, SetCookie};
 use wpgate_core::nonce::{self, NonceAge, NonceClock, NonceSubject};
 use wpgate_core::password::{self, Password, PasswordHash};
 use wpgate_core::session_tokens::{Session, SessionOrigin, SessionToken, Verifier};
 use wpgate_core::users::{SanitizeRules, sanitize_user};
+use wpgate_core::{WpVersion, current_user};
 
 use crate::error::ApiError;
 use crate::site::Site;
@@ -167,23 +167,24 @@ impl AuthService {
     pub async fn current_user(&self, ctx: &RequestContext) -> Result<CurrentUser, ApiError> {
         let cookies = RequestCookies::parse(&ctx.cookie_header).magic_quoted();
         let config = &self.site.cookies;
-        let auth_scheme = if ctx.https { Scheme::SecureAuth } else { Scheme::Auth };
-        let mut attempts = vec![(auth_scheme, config.cookie_name(auth_scheme))];
-        if !ctx.admin {
-            attempts.push((Scheme::LoggedIn, config.logged_in_cookie()));
-        }
-        let nonce_token = cookies
-            .str(config.logged_in_cookie())
-            .and_then(|v| AuthCookie::parse(v).ok())
-            .map(|c| c.token().to_owned())
-            .unwrap_or_default();
+        let mut request = current_user::Request::new(&cookies, ctx.https);
+        request.area =
+            if ctx.admin { current_user::Area::BlogAdmin } else { current_user::Area::Front };
+        request.kind = ctx.kind;
         let mut reason = CookieError::Malformed;
-        for (scheme, name) in attempts {
-            let Some(value) = cookies.bytes(name) else { continue };
-            match self.validate(value, scheme, ctx.kind).await {
+        for candidate in current_user::candidates(&request, config) {
+            let value = match candidate.value {
+                Ok(value) => value,
+                Err(current_user::CookieCheck::Rejected(e)) => {
+                    reason = e;
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            match self.validate(value.as_bytes(), candidate.scheme, ctx.kind).await {
                 Ok(mut current) => {
                     tracing::Span::current().record("user_id", current.user.id);
-                    current.nonce_token = nonce_token;
+                    current.nonce_token = current_user::session_token(&cookies, config).to_owned();
                     return Ok(current);
                 }
                 Err(Rejection::Invalid(e)) => reason = e,
