@@ -71,6 +71,13 @@ ensure_mariadb() {
     || die "MariaDB does not accept root on 127.0.0.1:3306"
 }
 
+# ensure_php: PHP 8 with phpredis and mysqli, Debian's WordPress, nginx and wrk: what the
+# interop, compat and PHP-session tests run against.
+ensure_php() {
+  apt_install php-cli php-cgi php-fpm php-mysql php-redis php-mbstring php-xml php-curl nginx \
+    wordpress curl wrk
+}
+
 # ensure_rust: cargo with rustfmt and clippy.
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo is not installed (https://rustup.rs)"
