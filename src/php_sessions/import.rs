@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
+use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use redis::Value;
 use wpgate_core::php_session::{Handler, Session, is_valid_key};
@@ -193,12 +194,12 @@ pub async fn import(args: ImportArgs) -> Result<Summary> {
     let plan = Arc::new(plan);
     let mut batch: Vec<Candidate> = Vec::with_capacity(batch_size);
     let mut locked = Vec::new();
-    // Reading chunk k+1 (blocking file I/O, on the blocking pool) overlaps writing chunk k.
-    let mut chunks = files.chunks(batch_size).map(<[PathBuf]>::to_vec);
-    let mut pending = chunks.next().map(|c| examine_chunk(&plan, c));
-    while let Some(task) = pending.take() {
-        let examined = task.await.context("reading session files")?;
-        pending = chunks.next().map(|c| examine_chunk(&plan, c));
+    // Files are examined (blocking I/O) on every core, several chunks ahead, while up to
+    // WRITES_IN_FLIGHT pipelines run against Redis.
+    let mut examined_chunks = examine_ahead(&plan, files, batch_size);
+    let mut writes = tokio::task::JoinSet::new();
+    while let Some(examined) = examined_chunks.next().await {
+        let examined = examined.context("reading session files")?;
         for (path, result) in examined {
             progress.inc(1);
             match result {
@@ -219,8 +220,17 @@ pub async fn import(args: ImportArgs) -> Result<Summary> {
             }
         }
         if batch.len() >= batch_size {
-            plan.write(&mut batch, &mut summary).await?;
+            while writes.len() >= WRITES_IN_FLIGHT {
+                join_write(&mut writes, &mut summary).await?;
+            }
+            let plan = Arc::clone(&plan);
+            let candidates = std::mem::take(&mut batch);
+            writes.spawn(async move { plan.write(candidates).await });
         }
+    }
+    drop(examined_chunks);
+    while !writes.is_empty() {
+        join_write(&mut writes, &mut summary).await?;
     }
     // Files a PHP request held locked: one more try after PHP had time to finish.
     if !locked.is_empty() {
@@ -238,7 +248,8 @@ pub async fn import(args: ImportArgs) -> Result<Summary> {
             }
         }
     }
-    plan.write(&mut batch, &mut summary).await?;
+    let written = plan.write(std::mem::take(&mut batch)).await?;
+    summary.add(written);
     progress.finish_and_clear();
     summary.elapsed = started.elapsed();
     tracing::info!(
@@ -261,18 +272,20 @@ pub async fn verify(args: VerifyArgs) -> Result<VerifySummary> {
     let progress = progress_bar(files.len() as u64);
     let mut out = VerifySummary::default();
     let mut batch = Vec::new();
-    for path in files {
-        progress.inc(1);
-        match plan.examine(&path) {
-            Examined::Candidate(c) => {
-                batch.push(c);
-                if batch.len() >= args.batch.max(1) {
-                    plan.compare(&mut batch, &mut out).await?;
-                }
+    let plan = Arc::new(plan);
+    let mut examined_chunks = examine_ahead(&plan, files, args.batch.max(1));
+    while let Some(examined) = examined_chunks.next().await {
+        for (_, result) in examined.context("reading session files")? {
+            progress.inc(1);
+            match result {
+                Examined::Candidate(c) => batch.push(c),
+                Examined::Expired => out.skipped_expired += 1,
+                Examined::Ignored => {}
+                Examined::Locked | Examined::Rejected(_) => out.rejected += 1,
             }
-            Examined::Expired => out.skipped_expired += 1,
-            Examined::Ignored => {}
-            Examined::Locked | Examined::Rejected(_) => out.rejected += 1,
+        }
+        if batch.len() >= args.batch.max(1) {
+            plan.compare(&mut batch, &mut out).await?;
         }
     }
     plan.compare(&mut batch, &mut out).await?;
@@ -319,6 +332,27 @@ impl FileSavePath {
     }
 }
 
+/// The files examined in chunks of `chunk` on the blocking pool, a few chunks ahead of the
+/// consumer, in order.
+fn examine_ahead(
+    plan: &Arc<Plan>,
+    files: Vec<PathBuf>,
+    chunk: usize,
+) -> impl futures_util::Stream<Item = Result<Vec<(PathBuf, Examined)>, tokio::task::JoinError>>
++ Send
++ Unpin
++ use<> {
+    let mut chunks = Vec::with_capacity(files.len().div_ceil(chunk));
+    let mut files = files.into_iter().peekable();
+    while files.peek().is_some() {
+        chunks.push(files.by_ref().take(chunk).collect::<Vec<_>>());
+    }
+    let plan = Arc::clone(plan);
+    futures_util::stream::iter(chunks)
+        .map(move |c| examine_chunk(&plan, c))
+        .buffered(examine_parallelism())
+}
+
 /// Examines a chunk of files on the blocking pool.
 fn examine_chunk(
     plan: &Arc<Plan>,
@@ -334,6 +368,44 @@ fn examine_chunk(
             })
             .collect()
     })
+}
+
+/// The most a file's size reserves up front; larger files grow as they are read.
+const READ_RESERVE: usize = 1 << 20;
+
+/// Pipelines writing to Redis at the same time.
+const WRITES_IN_FLIGHT: usize = 2;
+
+/// Chunks of files examined at the same time (the blocking pool runs them on every core).
+fn examine_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get).clamp(2, 16)
+}
+
+/// What one pipelined batch did.
+#[derive(Debug, Default)]
+struct Written {
+    imported: u64,
+    empty: u64,
+    already_in_redis: u64,
+}
+
+impl Summary {
+    fn add(&mut self, w: Written) {
+        self.imported += w.imported;
+        self.empty += w.empty;
+        self.already_in_redis += w.already_in_redis;
+    }
+}
+
+/// Waits for one batch write and counts it.
+async fn join_write(
+    writes: &mut tokio::task::JoinSet<Result<Written>>,
+    summary: &mut Summary,
+) -> Result<()> {
+    if let Some(done) = writes.join_next().await {
+        summary.add(done.context("writing a batch")??);
+    }
+    Ok(())
 }
 
 /// Where the files are and where they go.
@@ -449,8 +521,10 @@ impl Plan {
                 return Examined::Rejected(format!("cannot lock: {}", e.kind()));
             }
         }
-        let mtime = match file.metadata().and_then(|m| m.modified()) {
-            Ok(t) => t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0),
+        let (mtime, len) = match file.metadata().and_then(|m| Ok((m.modified()?, m.len()))) {
+            Ok((t, len)) => {
+                (t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0), len)
+            }
             Err(e) => return Examined::Rejected(format!("cannot stat: {}", e.kind())),
         };
         // mtime is the last activity (lazy write touches it); PHP's GC deletes a file once
@@ -459,8 +533,10 @@ impl Plan {
         if ttl < 1 {
             return Examined::Expired;
         }
-        let mut bytes = Vec::new();
-        if let Err(e) = (&file).read_to_end(&mut bytes) {
+        // Sized from the fstat above (bounded), read through `Take` so std does not stat again.
+        let mut bytes =
+            Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(READ_RESERVE) + 64);
+        if let Err(e) = (&file).take(u64::MAX).read_to_end(&mut bytes) {
             return Examined::Rejected(format!("cannot read: {}", e.kind()));
         }
         drop(file);
@@ -471,17 +547,17 @@ impl Plan {
     }
 
     /// `SET key value EX ttl NX` for the batch, one pipeline per server.
-    async fn write(&self, batch: &mut Vec<Candidate>, summary: &mut Summary) -> Result<()> {
-        if batch.is_empty() {
-            return Ok(());
+    async fn write(&self, candidates: Vec<Candidate>) -> Result<Written> {
+        let mut summary = Written::default();
+        if candidates.is_empty() {
+            return Ok(summary);
         }
-        let candidates = std::mem::take(batch);
         if self.dry_run {
             for c in &candidates {
                 summary.imported += 1;
                 summary.empty += u64::from(c.bytes.is_empty());
             }
-            return Ok(());
+            return Ok(summary);
         }
         for group in self.by_server(candidates) {
             let Some(first) = group.first() else { continue };
@@ -518,7 +594,7 @@ impl Plan {
                 }
             }
         }
-        Ok(())
+        Ok(summary)
     }
 
     async fn compare(&self, batch: &mut Vec<Candidate>, out: &mut VerifySummary) -> Result<()> {
