@@ -658,57 +658,6 @@ fn is_identifier(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-/// PHP's `trim()` with its default characters: space, `\t`, `\n`, `\r`, NUL, `\v`.
-pub(crate) fn php_trim(bytes: &[u8]) -> &[u8] {
-    const PHP_TRIM: &[u8] = b" \t\n\r\0\x0B";
-    let start = bytes.iter().position(|b| !PHP_TRIM.contains(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !PHP_TRIM.contains(b)).map_or(start, |i| i + 1);
-    bytes.get(start..end).unwrap_or_default()
-}
-
-/// WordPress's `maybe_unserialize()`: the value PHP's `unserialize(trim($data))` gives when
-/// `is_serialized($data)` says yes, else `None` (the data is then a plain string to WordPress).
-pub(crate) fn maybe_unserialize(data: &[u8]) -> Option<wpgate_core::php_serialize::Value> {
-    let data = php_trim(data);
-    if !is_serialized(data) {
-        return None;
-    }
-    // PHP's unserialize() ignores bytes after the value; so does this reader by default.
-    wpgate_core::php_serialize::unserialize(data).ok()
-}
-
-/// WordPress's `is_serialized($data, true)` (wp-includes/functions.php) on trimmed data.
-fn is_serialized(data: &[u8]) -> bool {
-    if data == b"N;" {
-        return true;
-    }
-    let (Some(&token), Some(b':'), Some(&last)) = (data.first(), data.get(1), data.last()) else {
-        return false;
-    };
-    if data.len() < 4 || (last != b';' && last != b'}') {
-        return false;
-    }
-    let rest = data.get(2..).unwrap_or_default();
-    // `/^{$token}:[0-9]+:/`
-    let length_then_colon = || {
-        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        digits > 0 && rest.get(digits) == Some(&b':')
-    };
-    match token {
-        b's' => data.len() >= 2 && data.get(data.len() - 2) == Some(&b'"') && length_then_colon(),
-        b'a' | b'O' | b'E' => length_then_colon(),
-        // `/^{$token}:[0-9.E+-]+;$/`
-        b'b' | b'i' | b'd' => match rest.split_last() {
-            Some((b';', number)) => {
-                !number.is_empty()
-                    && number.iter().all(|b| b.is_ascii_digit() || b".E+-".contains(b))
-            }
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
 /// Text columns are read as bytes (the connection charset need not be UTF-8) and shown as
 /// UTF-8, replacing what is not.
 pub(crate) fn lossy(bytes: Vec<u8>) -> String {
@@ -803,36 +752,6 @@ mod tests {
         let config = DbConfig::from_settings(&settings(None)).unwrap();
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cret-pw") && shown.contains("***"), "{shown}");
-    }
-
-    #[test]
-    fn is_serialized_follows_wordpress() {
-        for yes in [
-            &b"N;"[..],
-            b"b:1;",
-            b"i:-5;",
-            b"d:1.5E+3;",
-            br#"s:1:"a";"#,
-            b"a:0:{}",
-            b"O:8:\"stdClass\":0:{}",
-        ] {
-            assert!(is_serialized(yes), "{:?}", String::from_utf8_lossy(yes));
-        }
-        for no in [
-            &b""[..],
-            b"abc",
-            b"a:1",
-            b"a:x:{}",
-            br#"a:1:{s:1:"a";b:1;}junk"#,
-            b"i:5",
-            b"i:;",
-            b"S:1:\"a\";",
-            br#"s:1:"a;"#,
-        ] {
-            assert!(!is_serialized(no), "{:?}", String::from_utf8_lossy(no));
-        }
-        assert!(maybe_unserialize(b" a:0:{}\n").is_some());
-        assert!(maybe_unserialize(b"a:0:{}junk").is_none());
     }
 
     #[test]

@@ -8,7 +8,8 @@ use sqlx::{AssertSqlSafe, Row};
 use wpgate_core::php_serialize::Value;
 use wpgate_core::salts::SaltOptions;
 
-use super::{Db, DbError, lossy, maybe_unserialize};
+use super::{Db, DbError, lossy};
+use wpgate_core::php_serialize::maybe_unserialize;
 
 /// The salt options `wp_salt()` may read (`get_site_option()`), in WordPress's naming.
 pub const SALT_OPTION_NAMES: [&str; 9] = [

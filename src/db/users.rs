@@ -11,7 +11,8 @@ use wpgate_core::password::PasswordHash;
 use wpgate_core::php_serialize::{Key, Value};
 use wpgate_core::users::{SanitizeRules, login_lookup_key};
 
-use super::{Db, DbError, lossy, maybe_unserialize};
+use super::{Db, DbError, lossy};
+use wpgate_core::php_serialize::maybe_unserialize;
 
 /// A row of `<prefix>users` with the user's roles: what wpgate needs of a `WP_User`.
 ///

@@ -149,7 +149,7 @@ pub fn chunk(raw: &[u8]) -> Vec<u8> {
         out.extend_from_slice(piece);
         out.push(b' ');
     }
-    super::php_trim(&out).to_vec()
+    crate::php::trim(&out).to_vec()
 }
 
 /// `WP_Application_Passwords::hash_password()` (6.8+: `wp_fast_hash`) or, before 6.8,

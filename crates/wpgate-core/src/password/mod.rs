@@ -312,7 +312,7 @@ impl Password {
     /// `wp_authenticate()` checks. Login code checks this, never the raw input.
     #[doc(alias = "trim")]
     pub fn trimmed(&self) -> Password {
-        Password::new(php_trim(self.expose_secret()))
+        Password::new(crate::php::trim(self.expose_secret()))
     }
 }
 
@@ -506,14 +506,6 @@ pub enum UnsupportedHash {
     Argon2Limits,
 }
 
-/// PHP `trim()` with its default character list: `" \t\n\r\0\x0B"`.
-fn php_trim(bytes: &[u8]) -> &[u8] {
-    let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\0' | b'\x0B');
-    let start = bytes.iter().position(|b| !is_ws(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !is_ws(b)).map_or(start, |i| i + 1);
-    bytes.get(start..end).unwrap_or_default()
-}
-
 /// PHP `hash_equals`: false on a length mismatch, otherwise a constant-time comparison.
 fn hash_equals(known: &[u8], user: &[u8]) -> bool {
     known.len() == user.len() && bool::from(known.ct_eq(user))
@@ -531,14 +523,6 @@ mod tests {
 
     fn rng() -> StdRng {
         StdRng::seed_from_u64(42)
-    }
-
-    #[test]
-    fn php_trim_strips_the_six_default_characters_only() {
-        assert_eq!(php_trim(b" \t\n\r\0\x0Bab c\x0B\0\r\n\t "), b"ab c");
-        assert_eq!(php_trim(b"\x0C\xa0x\xc2\xa0"), b"\x0C\xa0x\xc2\xa0");
-        assert_eq!(php_trim(b"   "), b"");
-        assert_eq!(php_trim(b""), b"");
     }
 
     #[test]

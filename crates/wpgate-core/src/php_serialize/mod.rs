@@ -39,6 +39,7 @@ mod json;
 mod ser;
 mod serde_impl;
 mod value;
+mod wordpress;
 
 pub use class::{ClassTable, PhpClass};
 pub use de::{
@@ -48,6 +49,7 @@ pub use json::{JsonError, from_plain_json, from_tagged_json, to_plain_json, to_t
 pub use ser::{SerializeError, serialize, serialize_into};
 pub use serde_impl::{SerdeError, ValueDeserializer, from_value, to_value};
 pub use value::{Custom, EnumCase, Key, KeyRef, Object, PropertyName, Value, Visibility};
+pub use wordpress::{is_serialized, maybe_unserialize};
 
 #[allow(unused_imports)]
 pub(crate) use canon::{CanonError, RootMode, canonicalize};
