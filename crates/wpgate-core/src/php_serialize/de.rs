@@ -260,6 +260,8 @@ pub(crate) struct Parser<'i, 'o> {
     /// Offsets of every `R:`/`r:` in document order.
     ref_offsets: Vec<usize>,
     enums: usize,
+    /// Open arrays and objects of the value being read (kept to reuse its allocation).
+    stack: Vec<Frame>,
 }
 
 impl<'i, 'o> Parser<'i, 'o> {
@@ -274,6 +276,7 @@ impl<'i, 'o> Parser<'i, 'o> {
             saw_duplicates: false,
             ref_offsets: Vec::new(),
             enums: 0,
+            stack: Vec::new(),
         }
     }
 
@@ -382,7 +385,15 @@ impl<'i, 'o> Parser<'i, 'o> {
 
     /// Reads one complete value at `self.pos`.
     pub(crate) fn value(&mut self) -> Result<Value, UnserializeError> {
-        let mut stack: Vec<Frame> = Vec::new();
+        // The frame stack's allocation is kept across the values of one document.
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        let result = self.value_with(&mut stack);
+        self.stack = stack;
+        result
+    }
+
+    fn value_with(&mut self, stack: &mut Vec<Frame>) -> Result<Value, UnserializeError> {
         loop {
             if let Some(frame) = stack.last_mut() {
                 let mode = match frame {
@@ -881,16 +892,20 @@ pub(crate) fn dedup_entries(entries: &mut Vec<(Key, Value)>) -> bool {
     if n < 2 {
         return false;
     }
-    let keys: Vec<KeyRef<'_>> = entries.iter().map(|(k, _)| k.as_key_ref().normalized()).collect();
     let has_dup = if n <= 16 {
-        keys.iter().enumerate().any(|(i, k)| keys.iter().skip(i + 1).any(|o| o == k))
+        // Small arrays (nearly all of them): pairwise, without allocating.
+        entries.iter().enumerate().skip(1).any(|(i, (k, _))| {
+            let k = k.as_key_ref().normalized();
+            entries.iter().take(i).any(|(o, _)| o.as_key_ref().normalized() == k)
+        })
     } else {
         let mut seen = HashSet::with_capacity(n);
-        !keys.iter().all(|k| seen.insert(*k))
+        !entries.iter().all(|(k, _)| seen.insert(k.as_key_ref().normalized()))
     };
     if !has_dup {
         return false;
     }
+    let keys: Vec<KeyRef<'_>> = entries.iter().map(|(k, _)| k.as_key_ref().normalized()).collect();
     let plan = survivors(&keys);
     drop(keys);
     let mut old: Vec<Option<(Key, Value)>> = entries.drain(..).map(Some).collect();

@@ -490,6 +490,13 @@ fn read_vars(
 }
 
 fn has_duplicate_names(vars: &[(Vec<u8>, Value)]) -> bool {
+    if vars.len() <= 16 {
+        return vars
+            .iter()
+            .enumerate()
+            .skip(1)
+            .any(|(i, (n, _))| vars.iter().take(i).any(|(o, _)| o == n));
+    }
     let mut seen = std::collections::HashSet::with_capacity(vars.len());
     !vars.iter().all(|(n, _)| seen.insert(n.as_slice()))
 }
