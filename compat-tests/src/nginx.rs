@@ -40,7 +40,8 @@ impl EchoUpstream {
 
 impl Drop for EchoUpstream {
     fn drop(&mut self) {
-        drop(self.handle.stop(false));
+        // The stop command is sent at once; its completion is not awaited.
+        let _stopping = self.handle.stop(false);
     }
 }
 
