@@ -165,7 +165,10 @@ pub async fn expect_json(response: Response, status: StatusCode) -> Result<Value
     let url = response.url().to_string();
     let body = response.text().await.unwrap_or_default();
     if got != status {
-        bail!("{url} answered {got}, expected {status}: {}", body.chars().take(300).collect::<String>());
+        bail!(
+            "{url} answered {got}, expected {status}: {}",
+            body.chars().take(300).collect::<String>()
+        );
     }
     serde_json::from_str(&body).with_context(|| format!("{url}: not JSON: {body:.300}"))
 }

@@ -37,8 +37,8 @@ impl Divergences {
     /// Unreadable, not TOML of this shape, an entry without a reason or with a bad mode or
     /// version pattern.
     pub fn load(path: &Path) -> Result<Divergences> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let list: Divergences =
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         for d in &list.divergence {
@@ -46,7 +46,11 @@ impl Divergences {
                 bail!("{}: divergence {} has no reason", path.display(), d.check);
             }
             if d.modes.is_empty() || d.modes.iter().any(|m| m != "redis" && m != "usermeta") {
-                bail!("{}: divergence {}: modes must be redis and/or usermeta", path.display(), d.check);
+                bail!(
+                    "{}: divergence {}: modes must be redis and/or usermeta",
+                    path.display(),
+                    d.check
+                );
             }
             version_matches(&d.wp_versions, WpVersion::LATEST)
                 .with_context(|| format!("{}: divergence {}", path.display(), d.check))?;

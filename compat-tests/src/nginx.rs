@@ -93,9 +93,12 @@ impl Nginx {
             std::fs::write(dir.join(name), text)?;
             Ok(())
         };
-        for name in
-            ["wpgate.conf", "wpgate-upstreams.conf", "wpgate-subrequest.conf", "wpgate-identity.conf"]
-        {
+        for name in [
+            "wpgate.conf",
+            "wpgate-upstreams.conf",
+            "wpgate-subrequest.conf",
+            "wpgate-identity.conf",
+        ] {
             render(name)?;
         }
         let tmp = dir.join("tmp");

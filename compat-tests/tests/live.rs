@@ -164,9 +164,10 @@ async fn setup(mode: Mode, run_id: &str) -> Result<Env> {
         passwords.iter().map(|(l, p)| (l.as_str(), p.as_str())).collect();
     let users = site.create_users(&pairs)?;
     let users = users.into_iter().map(|u| (u.login.clone(), u)).collect();
-    let version: WpVersion = site.version.parse().map_err(|_| {
-        anyhow::anyhow!("WordPress version {:?} does not parse", site.version)
-    })?;
+    let version: WpVersion = site
+        .version
+        .parse()
+        .map_err(|_| anyhow::anyhow!("WordPress version {:?} does not parse", site.version))?;
     let gate = Gate::start(&site).await?;
     let admin = site.admin();
     Ok(Env { site, gate, version, users, admin })
@@ -229,7 +230,11 @@ async fn wpgate_accepts(env: &Env, cookies: &Login, login: &str) -> Result<()> {
     for path in ["/authz/forward-auth", "/authz/auth-request"] {
         let r = client.get(env.gate.at(path)).send().await?;
         ensure!(r.status() == StatusCode::OK, "wpgate {path} answered {}", r.status());
-        ensure!(header(&r, "remote-user") == login, "wpgate {path}: Remote-User {:?}", header(&r, "remote-user"));
+        ensure!(
+            header(&r, "remote-user") == login,
+            "wpgate {path}: Remote-User {:?}",
+            header(&r, "remote-user")
+        );
     }
     Ok(())
 }
@@ -260,7 +265,10 @@ async fn wp_accepts(env: &Env, cookies: &Login, login: &str) -> Result<()> {
         header(&r, "location")
     );
     let who = whoami(env, &cookies.front).await?;
-    ensure!(who["logged_in"] == true && who["login"] == login, "WordPress is_user_logged_in(): {who}");
+    ensure!(
+        who["logged_in"] == true && who["login"] == login,
+        "WordPress is_user_logged_in(): {who}"
+    );
     Ok(())
 }
 
@@ -307,7 +315,11 @@ fn hash_format_is_as_made(env: &Env, login: &str) -> Result<()> {
         _ if env.version.at_least(WpVersion::V6_8) => "$wp$",
         _ => "$P$",
     };
-    ensure!(user.hash_prefix == expected, "{login}: user_pass starts {:?}, expected {expected:?}", user.hash_prefix);
+    ensure!(
+        user.hash_prefix == expected,
+        "{login}: user_pass starts {:?}, expected {expected:?}",
+        user.hash_prefix
+    );
     Ok(())
 }
 
@@ -339,7 +351,8 @@ async fn wordpress_logout_ends_wpgate_session(env: &Env) -> Result<()> {
     // The admin bar's "Log Out" link, nonce included, as a person would click it.
     let page = profile_page(env, &browser).await?;
     let nonce = scrape(&page, "action=logout&#038;_wpnonce=", '\'')?;
-    let r = browser.get(&env.site.at(&format!("/wp-login.php?action=logout&_wpnonce={nonce}"))).await?;
+    let r =
+        browser.get(&env.site.at(&format!("/wp-login.php?action=logout&_wpnonce={nonce}"))).await?;
     ensure!(r.status() == StatusCode::FOUND, "WordPress logout answered {}", r.status());
     wpgate_rejects(env, &cookies).await.context("after logging out in WordPress")?;
     wp_rejects(env, &cookies).await
@@ -358,7 +371,11 @@ async fn wpgate_logout_ends_wordpress_session(env: &Env) -> Result<()> {
 }
 
 /// Three browsers of one user; the first logs out "everywhere else".
-async fn three_sessions(env: &Env, login: &str, on_gate: [bool; 3]) -> Result<Vec<(Browser, Login)>> {
+async fn three_sessions(
+    env: &Env,
+    login: &str,
+    on_gate: [bool; 3],
+) -> Result<Vec<(Browser, Login)>> {
     let user = env.user(login)?;
     let mut out = Vec::new();
     for gate in on_gate {
@@ -379,8 +396,12 @@ async fn only_first_survives(env: &Env, login: &str, sessions: &[(Browser, Login
     wpgate_accepts(env, kept, login).await.context("the session that stayed, in wpgate")?;
     wp_accepts(env, kept, login).await.context("the session that stayed, in WordPress")?;
     for (i, (_, cookies)) in others.iter().enumerate() {
-        wpgate_rejects(env, cookies).await.with_context(|| format!("other session {}, in wpgate", i + 1))?;
-        wp_rejects(env, cookies).await.with_context(|| format!("other session {}, in WordPress", i + 1))?;
+        wpgate_rejects(env, cookies)
+            .await
+            .with_context(|| format!("other session {}, in wpgate", i + 1))?;
+        wp_rejects(env, cookies)
+            .await
+            .with_context(|| format!("other session {}, in WordPress", i + 1))?;
     }
     Ok(())
 }
@@ -477,7 +498,10 @@ async fn wordpress_password_change(env: &Env) -> (Result<()>, Result<()>) {
     let after_ttl = async {
         let ttl = Duration::from_secs(env.gate.settings.user_cache_ttl);
         if at_once.is_err() {
-            tokio::time::sleep((ttl + Duration::from_millis(1100)).saturating_sub(changed_at.elapsed())).await;
+            tokio::time::sleep(
+                (ttl + Duration::from_millis(1100)).saturating_sub(changed_at.elapsed()),
+            )
+            .await;
         }
         for cookies in &old {
             wpgate_rejects(env, cookies).await.context("old cookies")?;
@@ -491,7 +515,10 @@ async fn wordpress_password_change(env: &Env) -> (Result<()>, Result<()>) {
             .post_form(&env.gate.at("/v1/login"), &[("log", &user.login), ("pwd", &user.password)])
             .await?;
         ensure!(r.status() == StatusCode::UNAUTHORIZED, "old password on wpgate: {}", r.status());
-        fresh.gate_login(&env.gate.url, &user.login, &new_password).await.context("new password on wpgate")?;
+        fresh
+            .gate_login(&env.gate.url, &user.login, &new_password)
+            .await
+            .context("new password on wpgate")?;
         Ok(())
     }
     .await;
@@ -504,20 +531,27 @@ async fn nonces(env: &Env) -> (Result<()>, Result<()>) {
         let browser = Browser::new()?;
         browser.wp_login(&env.site.url, &user.login, &user.password).await?;
         let r = browser.get(&env.site.at("/wpgate-compat.php?op=nonce&action=wp_rest")).await?;
-        let nonce = expect_json(r, StatusCode::OK).await?["nonce"].as_str().unwrap_or("").to_owned();
+        let nonce =
+            expect_json(r, StatusCode::OK).await?["nonce"].as_str().unwrap_or("").to_owned();
         ensure!(nonce.len() == 10, "WordPress made nonce {nonce:?}");
         let verify = |action: &'static str| {
             let nonce = nonce.clone();
             let browser = browser.clone();
             async move {
                 let r = browser
-                    .post_json(&env.gate.at("/v1/nonce/verify"), &json!({"nonce": nonce, "action": action}))
+                    .post_json(
+                        &env.gate.at("/v1/nonce/verify"),
+                        &json!({"nonce": nonce, "action": action}),
+                    )
                     .await?;
                 expect_json(r, StatusCode::OK).await
             }
         };
         let good = verify("wp_rest").await?;
-        ensure!(good["valid"] == true && good["age"] == 1, "wpgate verify of WordPress's nonce: {good}");
+        ensure!(
+            good["valid"] == true && good["age"] == 1,
+            "wpgate verify of WordPress's nonce: {good}"
+        );
         let other = verify("log-out").await?;
         ensure!(other["valid"] == false, "a wp_rest nonce must not verify as log-out: {other}");
         Ok(())
@@ -528,10 +562,14 @@ async fn nonces(env: &Env) -> (Result<()>, Result<()>) {
         let browser = Browser::new()?;
         browser.gate_login(&env.gate.url, &user.login, &user.password).await?;
         let r = browser.post_json(&env.gate.at("/v1/nonce"), &json!({"action": "wp_rest"})).await?;
-        let nonce = expect_json(r, StatusCode::OK).await?["nonce"].as_str().unwrap_or("").to_owned();
-        let r = browser
-            .get(&env.site.at(&format!("/wpgate-compat.php?op=verify_nonce&action=wp_rest&nonce={nonce}")))
-            .await?;
+        let nonce =
+            expect_json(r, StatusCode::OK).await?["nonce"].as_str().unwrap_or("").to_owned();
+        let r =
+            browser
+                .get(&env.site.at(&format!(
+                    "/wpgate-compat.php?op=verify_nonce&action=wp_rest&nonce={nonce}"
+                )))
+                .await?;
         let result = expect_json(r, StatusCode::OK).await?;
         ensure!(result["result"] == 1, "wp_verify_nonce of wpgate's nonce: {result}");
         // The REST API with cookie authentication takes it as X-WP-Nonce.
@@ -555,7 +593,11 @@ fn cookie_shape(line: &str) -> String {
         .enumerate()
         .map(|(i, part)| {
             let name = part.split('=').next().unwrap_or("");
-            if i == 0 || name.eq_ignore_ascii_case("expires") { format!("{name}=…") } else { part.to_owned() }
+            if i == 0 || name.eq_ignore_ascii_case("expires") {
+                format!("{name}=…")
+            } else {
+                part.to_owned()
+            }
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -573,15 +615,14 @@ async fn user_settings(env: &Env) -> (Result<()>, Result<()>) {
     let mut wp_lines = Vec::new();
     let to_gate = async {
         browser.wp_login(&env.site.url, &user.login, &user.password).await?;
-        let r = browser.get(&env.site.at("/wpgate-compat.php?op=set_setting&name=editor&value=html")).await?;
+        let r = browser
+            .get(&env.site.at("/wpgate-compat.php?op=set_setting&name=editor&value=html"))
+            .await?;
         let stored = expect_json(r, StatusCode::OK).await?;
         ensure!(stored["stored"] == true, "set_user_setting(): {stored}");
         // wp_user_settings() on an admin page sends the cookies from the stored option.
         let r = browser.get(&env.site.at("/wp-admin/profile.php")).await?;
-        wp_lines = set_cookies(&r)
-            .into_iter()
-            .filter(|l| l.starts_with("wp-settings-"))
-            .collect();
+        wp_lines = set_cookies(&r).into_iter().filter(|l| l.starts_with("wp-settings-")).collect();
         ensure!(wp_lines.len() == 2, "WordPress sent settings cookies {wp_lines:?}");
         let r = browser.get(&env.gate.at("/v1/user-settings")).await?;
         let body = expect_json(r, StatusCode::OK).await?;
@@ -624,8 +665,10 @@ async fn user_settings(env: &Env) -> (Result<()>, Result<()>) {
 async fn nginx_auth_request(env: &Env) -> Result<()> {
     let upstream = EchoUpstream::start()?;
     let gate_addr = env.gate.url.trim_start_matches("http://").to_owned();
-    let nginx = tokio::task::spawn_blocking(move || Nginx::start(&gate_addr, &upstream.addr).map(|n| (n, upstream)))
-        .await??;
+    let nginx = tokio::task::spawn_blocking(move || {
+        Nginx::start(&gate_addr, &upstream.addr).map(|n| (n, upstream))
+    })
+    .await??;
     let (nginx, _upstream) = nginx;
     let result = async {
         let anonymous = reqwest::Client::new();
@@ -655,14 +698,24 @@ async fn nginx_auth_request(env: &Env) -> Result<()> {
             "upstream got {h}"
         );
         let nonce = h["x-wp-nonce"].as_str().unwrap_or("").to_owned();
-        let r = browser
-            .get(&env.site.at(&format!("/wpgate-compat.php?op=verify_nonce&action=wp_rest&nonce={nonce}")))
-            .await?;
+        let r =
+            browser
+                .get(&env.site.at(&format!(
+                    "/wpgate-compat.php?op=verify_nonce&action=wp_rest&nonce={nonce}"
+                )))
+                .await?;
         let verified = expect_json(r, StatusCode::OK).await?;
-        ensure!(verified["result"] == 1, "the X-WP-Nonce passed upstream, in WordPress: {verified}");
+        ensure!(
+            verified["result"] == 1,
+            "the X-WP-Nonce passed upstream, in WordPress: {verified}"
+        );
 
         let r = browser.client().get(format!("{}/staff/page", nginx.url)).send().await?;
-        ensure!(r.status() == StatusCode::FORBIDDEN, "editor on /staff/: nginx answered {}", r.status());
+        ensure!(
+            r.status() == StatusCode::FORBIDDEN,
+            "editor on /staff/: nginx answered {}",
+            r.status()
+        );
         let admin = Browser::new()?;
         admin.wp_login(&env.site.url, &env.admin.0, &env.admin.1).await?;
         let r = admin.client().get(format!("{}/staff/page", nginx.url)).send().await?;
