@@ -653,6 +653,14 @@ async fn user_settings(env: &Env) -> (Result<()>, Result<()>) {
                 "Set-Cookie differs from WordPress's: wpgate {gate_lines:?}, WordPress {wp_lines:?}"
             );
         }
+        // Refusals: no login, and a name with nothing left after sanitising.
+        let r = reqwest::Client::new().get(env.gate.at("/v1/user-settings")).send().await?;
+        ensure!(r.status() == StatusCode::UNAUTHORIZED, "no login: {}", r.status());
+        let r = browser
+            .post_json(&env.gate.at("/v1/user-settings"), &json!({"settings": {"!!": "x"}}))
+            .await?;
+        let refused = expect_json(r, StatusCode::BAD_REQUEST).await?;
+        ensure!(refused["code"] == "invalid-setting-name", "bad name: {refused}");
         let r = browser.get(&env.site.at("/wpgate-compat.php?op=settings")).await?;
         let body = expect_json(r, StatusCode::OK).await?;
         let s = &body["settings"];
