@@ -200,6 +200,8 @@ pub fn routes_table(cfg: &mut web::ServiceConfig) {
         .route("/v1/session", web::get().to(routes::session::session))
         .route("/v1/nonce", web::post().to(routes::nonce::create))
         .route("/v1/nonce/verify", web::post().to(routes::nonce::verify))
+        .route("/v1/user-settings", web::get().to(routes::user_settings::view))
+        .route("/v1/user-settings", web::post().to(routes::user_settings::change))
         .route("/authz/auth-request", web::get().to(routes::authz::auth_request))
         .route("/authz/forward-auth", web::get().to(routes::authz::forward_auth))
         .route("/v1/php-sessions", web::post().to(routes::php_sessions::create))

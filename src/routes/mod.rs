@@ -5,6 +5,7 @@ pub mod health;
 pub mod nonce;
 pub mod php_sessions;
 pub mod session;
+pub mod user_settings;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
