@@ -40,8 +40,9 @@ fuzz_target!(|data: &[u8]| {
     match AuthCookie::parse(value) {
         Ok(cookie) => {
             assert_eq!(value.matches('|').count(), 3);
-            let joined = [cookie.username(), cookie.expiration_text(), cookie.token(), cookie.hmac()]
-                .join("|");
+            let joined =
+                [cookie.username(), cookie.expiration_text(), cookie.token(), cookie.hmac()]
+                    .join("|");
             assert_eq!(joined, value);
             let _ = cookie.expiration();
             let _ = cookie.in_grace_period(now);
@@ -65,7 +66,8 @@ fuzz_target!(|data: &[u8]| {
     let token = fields.next().unwrap_or_default().replace('|', "");
     let expiration = now.wrapping_sub(i64::from(selector));
     for version in VERSIONS {
-        let made = auth_cookie::generate(salts(), scheme, &login, hash, expiration, &token, version);
+        let made =
+            auth_cookie::generate(salts(), scheme, &login, hash, expiration, &token, version);
         let cookie = AuthCookie::parse(&made).expect("a generated cookie parses");
         assert_eq!(cookie.username(), login);
         assert_eq!(cookie.token(), token);

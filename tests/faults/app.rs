@@ -66,7 +66,8 @@ impl TestApp {
     /// Logs the session of `cookie` out (`POST /v1/logout`): the cookie stays well-formed and
     /// correctly signed, but its session is gone.
     pub async fn logout(&self, cookie: &str) {
-        let r = self.http.post(self.url("/v1/logout")).header("cookie", cookie).send().await.unwrap();
+        let r =
+            self.http.post(self.url("/v1/logout")).header("cookie", cookie).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200, "logout failed");
     }
 

@@ -62,7 +62,12 @@ impl Load {
                             Err(e) => Outcome::Transport(format!("{e:?}")),
                         };
                         let ended = Instant::now();
-                        samples.lock().unwrap().push(Sample { cookie: name, started, ended, outcome });
+                        samples.lock().unwrap().push(Sample {
+                            cookie: name,
+                            started,
+                            ended,
+                            outcome,
+                        });
                         // Keep the load moderate: the machine is shared with builds.
                         tokio::time::sleep(Duration::from_millis(5)).await;
                     }
@@ -95,7 +100,9 @@ pub fn summary(samples: &[&Sample]) -> String {
     for s in samples {
         let key = match &s.outcome {
             Outcome::Status(code) => code.to_string(),
-            Outcome::Transport(e) => format!("transport({})", e.chars().take(60).collect::<String>()),
+            Outcome::Transport(e) => {
+                format!("transport({})", e.chars().take(60).collect::<String>())
+            }
         };
         *counts.entry(key).or_default() += 1;
     }

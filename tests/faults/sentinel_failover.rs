@@ -57,7 +57,11 @@ async fn killing_the_sentinel_primary_under_load_is_survived() {
         setup.replica.port,
         promoted - killed
     );
-    eprintln!("valid: {}; revoked: {}", summary(&of(&samples, "valid")), summary(&of(&samples, "revoked")));
+    eprintln!(
+        "valid: {}; revoked: {}",
+        summary(&of(&samples, "valid")),
+        summary(&of(&samples, "revoked"))
+    );
 
     // Never a dropped connection, never a guess; the revoked session is never accepted (it was
     // replicated as revoked before the primary died).
@@ -77,7 +81,8 @@ async fn killing_the_sentinel_primary_under_load_is_survived() {
     assert!(window <= ERROR_WINDOW_LIMIT, "the service needed {window:?} to recover");
     // Recovered for good: the last two seconds were all accepted.
     let end = samples.last().unwrap().ended;
-    let tail = within(&samples, "valid", end - Duration::from_secs(2), end + Duration::from_secs(1));
+    let tail =
+        within(&samples, "valid", end - Duration::from_secs(2), end + Duration::from_secs(1));
     assert!(!tail.is_empty());
     assert_statuses("after the fail-over", &tail, &[200]);
 }

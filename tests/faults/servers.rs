@@ -166,7 +166,9 @@ impl PrivateMariaDb {
             .arg("--auth-root-authentication-method=normal")
             .arg("--skip-test-db")
             .output()
-            .expect("mariadb-install-db is needed for the fault tests (apt install mariadb-server)");
+            .expect(
+                "mariadb-install-db is needed for the fault tests (apt install mariadb-server)",
+            );
         assert!(
             out.status.success(),
             "mariadb-install-db failed: {}",
