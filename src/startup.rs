@@ -245,14 +245,13 @@ const METRICS_UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_s
 /// `/metrics` is scraped (≈ 300 KiB/s at 16 000 requests/s; found by `scripts/soak`). One thread
 /// per process, as the recorder.
 fn spawn_metrics_upkeep(handle: PrometheusHandle) {
-    let spawned = std::thread::Builder::new().name("wpgate-metrics-upkeep".to_owned()).spawn(
-        move || {
+    let spawned =
+        std::thread::Builder::new().name("wpgate-metrics-upkeep".to_owned()).spawn(move || {
             loop {
                 std::thread::sleep(METRICS_UPKEEP_INTERVAL);
                 handle.run_upkeep();
             }
-        },
-    );
+        });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "cannot start the metrics upkeep thread; scrape /metrics often");
     }

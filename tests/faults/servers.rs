@@ -205,10 +205,10 @@ impl PrivateMariaDb {
         let port = self.port;
         let started = Instant::now();
         loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    panic!("mariadbd exited ({status}); see {}/mariadbd.log", dir.display());
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!("mariadbd exited ({status}); see {}/mariadbd.log", dir.display());
             }
             if accepts(port) && logs_in(port) {
                 return;
