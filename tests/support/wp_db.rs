@@ -161,11 +161,14 @@ pub struct WpDbOptions {
     pub prefix: String,
     /// A multisite users table (`spam`, `deleted`) and a `<prefix>sitemeta` table for network 1.
     pub multisite: bool,
+    /// Another server than the shared one (`host:port`, root without a password): a private
+    /// instance a test starts and stops itself.
+    pub server_host: Option<String>,
 }
 
 impl Default for WpDbOptions {
     fn default() -> Self {
-        WpDbOptions { prefix: "wp_".to_owned(), multisite: false }
+        WpDbOptions { prefix: "wp_".to_owned(), multisite: false, server_host: None }
     }
 }
 
@@ -190,6 +193,7 @@ pub struct WpDb {
     /// The users, in ID order.
     pub users: Vec<FixtureUser>,
     admin: MySqlPool,
+    server: Server,
     dropped: bool,
 }
 
@@ -201,13 +205,16 @@ impl WpDb {
 
     /// A WordPress database built as `options` says.
     pub async fn create_with(options: WpDbOptions) -> WpDb {
-        let server = server_options();
+        let server_spec = match options.server_host.clone() {
+            Some(host) => Server { host, user: "root".to_owned(), password: String::new() },
+            None => Server::shared(),
+        };
+        let server = server_spec.options();
         let mut conn = server.connect().await.unwrap_or_else(|e| {
             panic!(
                 "the tests need MariaDB/MySQL at {} as {} (WPGATE_TEST_DB_HOST, \
                  WPGATE_TEST_DB_USER, WPGATE_TEST_DB_PASSWORD): {e}",
-                server_host(),
-                server_user()
+                server_spec.host, server_spec.user
             )
         });
         sweep_stale_databases(&mut conn).await;
@@ -232,8 +239,14 @@ impl WpDb {
             .connect_with(server.clone().database(&name))
             .await
             .unwrap();
-        let mut db =
-            WpDb { name, prefix: options.prefix.clone(), users: Vec::new(), admin, dropped: false };
+        let mut db = WpDb {
+            name,
+            prefix: options.prefix.clone(),
+            users: Vec::new(),
+            admin,
+            server: server_spec,
+            dropped: false,
+        };
         db.create_tables(options.multisite).await;
         db.insert_options(options.multisite).await;
         db.insert_users().await;
@@ -243,10 +256,10 @@ impl WpDb {
     /// Settings that reach this database over TCP, as a site's wp-config.php would give them.
     pub fn settings(&self) -> Settings {
         Settings {
-            db_host: Some(server_host()),
+            db_host: Some(self.server.host.clone()),
             db_name: Some(self.name.clone()),
-            db_user: Some(server_user()),
-            db_password: Some(SecretString::from(server_password())),
+            db_user: Some(self.server.user.clone()),
+            db_password: Some(SecretString::from(self.server.password.clone())),
             db_charset: Some("utf8".to_owned()),
             table_prefix: Some(self.prefix.clone()),
             ..Settings::default()
@@ -293,7 +306,7 @@ impl WpDb {
     /// Drops the database now.
     pub async fn drop_database(mut self) {
         self.admin.close().await;
-        let mut conn = server_options().connect().await.unwrap();
+        let mut conn = self.server.options().connect().await.unwrap();
         conn.execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{}`", self.name)))
             .await
             .unwrap();
@@ -470,10 +483,11 @@ impl Drop for WpDb {
         // Drop runs inside the test's runtime, which cannot be blocked on: a thread with its
         // own runtime drops the database.
         let name = self.name.clone();
+        let server = self.server.options();
         let handle = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(async move {
-                let mut conn = server_options().connect().await?;
+                let mut conn = server.connect().await?;
                 conn.execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`"))).await?;
                 conn.close().await?;
                 Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
@@ -523,29 +537,36 @@ pub fn hash_password(password: &str, kind: HashKind) -> PasswordHash {
     hash
 }
 
-fn server_host() -> String {
-    std::env::var("WPGATE_TEST_DB_HOST").unwrap_or_else(|_| "127.0.0.1:3306".to_owned())
+/// A MariaDB/MySQL server and the account the fixture administers it with.
+#[derive(Debug, Clone)]
+struct Server {
+    host: String,
+    user: String,
+    password: String,
 }
 
-fn server_user() -> String {
-    std::env::var("WPGATE_TEST_DB_USER").unwrap_or_else(|_| "root".to_owned())
-}
+impl Server {
+    /// The shared server of the environment (`WPGATE_TEST_DB_*`).
+    fn shared() -> Server {
+        Server {
+            host: std::env::var("WPGATE_TEST_DB_HOST")
+                .unwrap_or_else(|_| "127.0.0.1:3306".to_owned()),
+            user: std::env::var("WPGATE_TEST_DB_USER").unwrap_or_else(|_| "root".to_owned()),
+            password: std::env::var("WPGATE_TEST_DB_PASSWORD").unwrap_or_default(),
+        }
+    }
 
-fn server_password() -> String {
-    std::env::var("WPGATE_TEST_DB_PASSWORD").unwrap_or_default()
-}
-
-/// Root on the server, without a database.
-fn server_options() -> MySqlConnectOptions {
-    let host = server_host();
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) => (name.to_owned(), port.parse().unwrap_or(3306)),
-        None => (host, 3306),
-    };
-    let options = MySqlConnectOptions::new().host(&name).port(port).username(&server_user());
-    match server_password().as_str() {
-        "" => options,
-        password => options.password(password),
+    /// The account on the server, without a database.
+    fn options(&self) -> MySqlConnectOptions {
+        let (name, port) = match self.host.rsplit_once(':') {
+            Some((name, port)) => (name.to_owned(), port.parse().unwrap_or(3306)),
+            None => (self.host.clone(), 3306),
+        };
+        let options = MySqlConnectOptions::new().host(&name).port(port).username(&self.user);
+        match self.password.as_str() {
+            "" => options,
+            password => options.password(password),
+        }
     }
 }
 
