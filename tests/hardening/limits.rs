@@ -211,10 +211,89 @@ async fn store_that_does_not_answer_gives_503_within_the_timeout() {
     s.redis_url = Some(SecretString::from(format!("redis://127.0.0.1:{port}")));
     s.store_timeout_ms = 300;
     let app = spawn(&s).await;
-    let start = Instant::now();
-    let r = app.login("alice", "alice-correct-horse").await;
-    assert_eq!((r.status, r.code()), (503, "unavailable"));
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
-    let r = app.get("/readyz", "").await;
-    assert_eq!(r.status, 503);
+    // The first failure also pays for resolving a backtrace (RUST_BACKTRACE=1 in the test
+    // environment makes anyhow capture one, and the first symbolication is slow).
+    assert_eq!(app.login("alice", "alice-correct-horse").await.status, 503);
+    for _ in 0..3 {
+        let start = Instant::now();
+        let r = app.login("alice", "alice-correct-horse").await;
+        assert_eq!((r.status, r.code()), (503, "unavailable"));
+        assert_eq!(r.headers["retry-after"], "1");
+        assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
+        let start = Instant::now();
+        assert_eq!(app.get("/readyz", "").await.status, 503);
+        assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
+    }
+}
+
+#[tokio::test]
+async fn database_that_does_not_answer_gives_503_within_the_timeout() {
+    use std::sync::Arc;
+
+    use wpgate::db::{CachedUsers, Db, DbConfig};
+    use wpgate::service::Clock;
+    use wpgate::site::{Site, SiteOptions};
+    use wpgate::startup::{Application, Parts};
+    use wpgate::store::memory::MemoryStore;
+    use wpgate_core::WpVersion;
+    use wpgate_core::users::SanitizeRules;
+
+    // A "MariaDB" that accepts connections and never sends its greeting.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            held.push(sock);
+        }
+    });
+    let mut s = wpgate::config::Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        siteurl: Some("http://wp.test".into()),
+        db_host: Some(format!("127.0.0.1:{port}")),
+        db_name: Some("wordpress".into()),
+        db_user: Some("wordpress".into()),
+        db_timeout_ms: 300,
+        ..Default::default()
+    };
+    for (i, k) in [
+        &mut s.auth_key,
+        &mut s.secure_auth_key,
+        &mut s.logged_in_key,
+        &mut s.nonce_key,
+        &mut s.auth_salt,
+        &mut s.secure_auth_salt,
+        &mut s.logged_in_salt,
+        &mut s.nonce_salt,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        *k = Some(SecretString::from(format!("db timeout test key {i}")));
+    }
+    let config = DbConfig::from_settings(&s).unwrap();
+    assert_eq!(config.query_timeout, Duration::from_millis(300));
+    let site = Site::resolve(&s, WpVersion::LATEST, SiteOptions::default()).unwrap();
+    let cookie_name = site.cookies.logged_in_cookie().to_owned();
+    let users = CachedUsers::for_site(Db::connect_lazy(&config), SanitizeRules::default(), Duration::ZERO);
+    let parts = Parts {
+        site,
+        users: Arc::new(users),
+        sessions: Arc::new(MemoryStore::new()),
+        clock: Clock::System,
+    };
+    let app = Application::build(&s, parts).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let cookie = format!("{cookie_name}=alice|{exp}|token|{}", "0".repeat(64));
+    // Warm-up: the first failure resolves a backtrace (see the store test above).
+    client.get(format!("{base}/v1/session")).header("cookie", &cookie).send().await.unwrap();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let r = answer(client.get(format!("{base}/v1/session")).header("cookie", &cookie).send().await.unwrap()).await;
+        assert_eq!((r.status, r.code()), (503, "unavailable"));
+        assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
+    }
 }
