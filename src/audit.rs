@@ -132,7 +132,9 @@ impl Audit {
     pub async fn record_and_wait(&self, event: AuditEvent) -> Result<(), StoreError> {
         log(&event);
         match &self.stream {
-            Some((sink, stream, maxlen)) => sink.append_audit(stream, *maxlen, &fields(event)).await,
+            Some((sink, stream, maxlen)) => {
+                sink.append_audit(stream, *maxlen, &fields(event)).await
+            }
             None => Ok(()),
         }
     }

@@ -494,10 +494,11 @@ impl Settings {
         ];
         let mut constants = wpgate_core::salts::SecretConstants::new();
         if let Some(path) = &self.previous_wp_config {
-            let what = || format!("previous_wp_config (WPGATE_PREVIOUS_WP_CONFIG) {}", path.display());
+            let what =
+                || format!("previous_wp_config (WPGATE_PREVIOUS_WP_CONFIG) {}", path.display());
             let src = std::fs::read_to_string(path).with_context(what)?;
-            let parsed = WpConfig::parse_named(&path.display().to_string(), &src)
-                .with_context(what)?;
+            let parsed =
+                WpConfig::parse_named(&path.display().to_string(), &src).with_context(what)?;
             for (constant, _) in &explicit {
                 if let Some(value) = parsed.string(constant.name()).with_context(what)? {
                     constants.define(*constant, value);
@@ -976,6 +977,53 @@ mod tests {
         let salts = load(&env).salts_from_constants(WpVersion::LATEST).unwrap();
         let auth = salts.salt(wpgate_core::salts::SaltScheme::Auth).expose();
         assert_eq!(auth, "value of AUTH_KEYvalue of AUTH_SALT");
+    }
+
+    #[test]
+    fn hardening_settings_come_from_the_environment_and_toml() {
+        let dir = tempdir();
+        let toml = write(&dir, "wpgate.toml", "trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n");
+        let token = write(&dir, "token", "an-admin-token-that-is-long-enough-0123\n");
+        let token_path = token.display().to_string();
+        let s = Settings::load_from(
+            Some(&toml),
+            &Overrides::default(),
+            &env(&[
+                ("WPGATE_ADMIN_TOKEN_FILE", token_path.as_str()),
+                ("WPGATE_LOGIN_BAN_TIME", "60"),
+                ("WPGATE_STORE_TIMEOUT_MS", "250"),
+            ]),
+        )
+        .unwrap()
+        .settings;
+        assert!(s.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert!(!s.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
+        assert_eq!((s.login_ban_time, s.store_timeout_ms), (60, 250));
+        let shown = format!("{s:?}");
+        assert!(
+            shown.contains("\"admin_token\":\"***\"") && !shown.contains("long-enough"),
+            "{shown}"
+        );
+
+        let s = Settings::load_from(
+            None,
+            &Overrides::default(),
+            &env(&[("WPGATE_TRUSTED_PROXIES", "192.0.2.0/24, 2001:db8::/32")]),
+        )
+        .unwrap()
+        .settings;
+        assert!(s.trusted_proxies.contains("2001:db8::7".parse().unwrap()));
+        assert!(!s.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
+
+        let err = Settings::load_from(
+            None,
+            &Overrides::default(),
+            &env(&[("WPGATE_TRUSTED_PROXIES", "10.0.0.1/8")]),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("WPGATE_TRUSTED_PROXIES") && err.contains("10.0.0.0/8"), "{err}");
     }
 
     #[test]

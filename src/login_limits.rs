@@ -177,7 +177,9 @@ impl MemoryCounters {
     /// Most keys kept.
     pub const CAPACITY: usize = 100_000;
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, HashMap<String, (u64, Instant)>>, StoreError> {
+    fn lock(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, HashMap<String, (u64, Instant)>>, StoreError> {
         self.map.lock().map_err(|_| StoreError::backend(Poisoned))
     }
 }
@@ -207,7 +209,8 @@ impl AttemptCounters for MemoryCounters {
         if map.len() >= Self::CAPACITY && !map.contains_key(key) {
             map.retain(|_, (_, until)| *until > now);
             if map.len() >= Self::CAPACITY {
-                let soonest = map.iter().min_by_key(|(_, (_, until))| *until).map(|(k, _)| k.clone());
+                let soonest =
+                    map.iter().min_by_key(|(_, (_, until))| *until).map(|(k, _)| k.clone());
                 if let Some(k) = soonest {
                     map.remove(&k);
                 }
@@ -254,7 +257,9 @@ mod tests {
         }
         l.failed(Some("192.0.2.9"), "ALICE").await.unwrap();
         match l.check(Some("198.51.100.1"), "alice").await {
-            Err(ApiError::TooManyRequests { retry_after }) => assert!((100..=120).contains(&retry_after)),
+            Err(ApiError::TooManyRequests { retry_after }) => {
+                assert!((100..=120).contains(&retry_after))
+            }
             other => panic!("{other:?}"),
         }
         l.check(None, "bob").await.unwrap();

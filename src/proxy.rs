@@ -44,7 +44,11 @@ impl TrustedProxies {
     ///
     /// A hop that is not an IP address (`unknown`, garbage) ends the walk: the address to its
     /// right, the last one a trusted proxy vouched for, is the answer.
-    pub fn client_ip<'a>(&self, peer: IpAddr, forwarded_for: impl Iterator<Item = &'a str>) -> IpAddr {
+    pub fn client_ip<'a>(
+        &self,
+        peer: IpAddr,
+        forwarded_for: impl Iterator<Item = &'a str>,
+    ) -> IpAddr {
         let mut client = canonical(peer);
         if !self.contains(client) {
             return client;
@@ -75,8 +79,11 @@ impl fmt::Debug for TrustedProxies {
 impl FromStr for TrustedProxies {
     type Err = String;
 
-    /// A comma- or space-separated list (`"10.0.0.0/8, 192.0.2.7"`; empty: none).
+    /// A comma- or space-separated list (`"10.0.0.0/8, 192.0.2.7"`); `none` or empty: none.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().eq_ignore_ascii_case("none") {
+            return Ok(TrustedProxies::none());
+        }
         s.split([',', ' ']).filter(|p| !p.trim().is_empty()).map(|p| p.trim().parse()).collect()
     }
 }
@@ -179,7 +186,8 @@ impl Cidr {
 }
 
 fn mask32(a: u32, prefix: u8) -> u32 {
-    a.checked_shr(32 - u32::from(prefix)).map_or(0, |v| v.checked_shl(32 - u32::from(prefix)).unwrap_or(0))
+    a.checked_shr(32 - u32::from(prefix))
+        .map_or(0, |v| v.checked_shl(32 - u32::from(prefix)).unwrap_or(0))
 }
 
 fn mask128(a: u128, prefix: u8) -> u128 {
@@ -243,7 +251,10 @@ mod tests {
     fn garbage_hop_stops_at_the_last_vouched_address() {
         let p = proxies("10.0.0.0/8");
         assert_eq!(p.client_ip(ip("10.0.0.1"), ["unknown, 10.0.0.2"].into_iter()), ip("10.0.0.2"));
-        assert_eq!(p.client_ip(ip("10.0.0.1"), ["[2001:db8::1]:80"].into_iter()), ip("2001:db8::1"));
+        assert_eq!(
+            p.client_ip(ip("10.0.0.1"), ["[2001:db8::1]:80"].into_iter()),
+            ip("2001:db8::1")
+        );
     }
 
     #[test]
@@ -263,5 +274,6 @@ mod tests {
             assert!(bad.parse::<Cidr>().is_err(), "{bad}");
         }
         assert_eq!(proxies("").0.len(), 0);
+        assert_eq!(proxies("none"), TrustedProxies::none());
     }
 }

@@ -372,7 +372,9 @@ impl AuthService {
         tracing::Span::current().record("user_id", found.id);
         if found.is_spammy() {
             tracing::info!(outcome = "spam", "login refused");
-            self.audit.record(AuditEvent::new("login", "forbidden", Actor::Anonymous).user(found.id).ip(ip));
+            self.audit.record(
+                AuditEvent::new("login", "forbidden", Actor::Anonymous).user(found.id).ip(ip),
+            );
             return Err(ApiError::Forbidden);
         }
         self.limiter.succeeded(&login).await?;
@@ -505,7 +507,8 @@ impl AuthService {
         let now = self.now();
         let live = self.sessions.list(user_id, now).await?;
         if !live.iter().any(|(v, _)| v.ct_eq(verifier)) {
-            self.audit.record(AuditEvent::new("session-revoke", "not-found", actor).user(user_id).ip(ip));
+            self.audit
+                .record(AuditEvent::new("session-revoke", "not-found", actor).user(user_id).ip(ip));
             return Ok(false);
         }
         self.sessions.destroy(user_id, verifier, now).await?;
@@ -589,13 +592,15 @@ impl AuthService {
         action: &str,
     ) -> Option<NonceAge> {
         let clock = NonceClock { now: self.now(), nonce_life: self.site.nonce_life };
-        nonce::verify(&self.site.salts, nonce_value, action, subject(current), clock).or_else(|| {
-            let previous = self.previous_salts_at(clock.now)?;
-            let age = nonce::verify(previous, nonce_value, action, subject(current), clock)?;
-            metrics::counter!("wpgate_previous_salts_accepted_total", "kind" => "nonce")
-                .increment(1);
-            Some(age)
-        })
+        nonce::verify(&self.site.salts, nonce_value, action, subject(current), clock).or_else(
+            || {
+                let previous = self.previous_salts_at(clock.now)?;
+                let age = nonce::verify(previous, nonce_value, action, subject(current), clock)?;
+                metrics::counter!("wpgate_previous_salts_accepted_total", "kind" => "nonce")
+                    .increment(1);
+                Some(age)
+            },
+        )
     }
 }
 

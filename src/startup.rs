@@ -216,10 +216,7 @@ pub fn routes_table(cfg: &mut web::ServiceConfig) {
         .route("/v1/php-sessions/{id}", web::put().to(routes::php_sessions::replace))
         .route("/v1/php-sessions/{id}", web::patch().to(routes::php_sessions::merge))
         .route("/v1/php-sessions/{id}", web::delete().to(routes::php_sessions::delete))
-        .route(
-            "/v1/php-sessions/{id}/regenerate",
-            web::post().to(routes::php_sessions::regenerate),
-        )
+        .route("/v1/php-sessions/{id}/regenerate", web::post().to(routes::php_sessions::regenerate))
         .route("/v1/sessions", web::get().to(routes::sessions::list_own))
         .route("/v1/sessions/destroy-others", web::post().to(routes::sessions::destroy_others))
         .route("/v1/sessions/destroy-all", web::post().to(routes::sessions::destroy_all))
@@ -251,7 +248,9 @@ pub fn hardened(settings: &Settings, parts: Parts) -> Result<AuthService> {
     });
     let audit = match (&settings.audit_stream, Arc::clone(&parts.sessions).audit_sink()) {
         (None, _) => Audit::log_only(),
-        (Some(name), Some(sink)) => Audit::with_stream(sink, name.clone(), settings.audit_stream_maxlen),
+        (Some(name), Some(sink)) => {
+            Audit::with_stream(sink, name.clone(), settings.audit_stream_maxlen)
+        }
         (Some(_), None) => anyhow::bail!(
             "audit_stream (WPGATE_AUDIT_STREAM) needs the Redis session store (sessions = redis)"
         ),
@@ -259,7 +258,10 @@ pub fn hardened(settings: &Settings, parts: Parts) -> Result<AuthService> {
     let previous = settings.previous_salts(version)?;
     if let Some((_, until)) = &previous {
         if *until < parts.clock.now() {
-            tracing::warn!(until, "previous_salts_until is in the past: previous salts are ignored");
+            tracing::warn!(
+                until,
+                "previous_salts_until is in the past: previous salts are ignored"
+            );
         } else {
             tracing::info!(until, "accepting cookies and nonces made with the previous salts");
         }

@@ -10,10 +10,10 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 
 use super::GlobalArgs;
-use crate::php_sessions::import::{ImportArgs, VerifyArgs, run_import, run_verify};
-use crate::php_sessions::usermeta::{UsermetaImportArgs, import_usermeta};
 use crate::audit::{Actor, Audit, AuditEvent};
 use crate::config::{SessionBackend, Settings};
+use crate::php_sessions::import::{ImportArgs, VerifyArgs, run_import, run_verify};
+use crate::php_sessions::usermeta::{UsermetaImportArgs, import_usermeta};
 use crate::store::SessionStore;
 use crate::store::redis::{InvalidationEvent, RedisStore};
 use wpgate_core::session_tokens::Verifier;
@@ -218,7 +218,9 @@ async fn open_store(settings: &Settings) -> Result<(Arc<dyn SessionStore>, Audit
         }
     };
     let audit = match (&settings.audit_stream, Arc::clone(&store).audit_sink()) {
-        (Some(name), Some(sink)) => Audit::with_stream(sink, name.clone(), settings.audit_stream_maxlen),
+        (Some(name), Some(sink)) => {
+            Audit::with_stream(sink, name.clone(), settings.audit_stream_maxlen)
+        }
         _ => Audit::log_only(),
     };
     Ok((store, audit))
@@ -232,7 +234,8 @@ async fn announce(store: &dyn SessionStore, user: u64) {
 }
 
 async fn audit_cli(audit: &Audit, event: &'static str, user: u64) {
-    if let Err(e) = audit.record_and_wait(AuditEvent::new(event, "ok", Actor::Cli).user(user)).await {
+    if let Err(e) = audit.record_and_wait(AuditEvent::new(event, "ok", Actor::Cli).user(user)).await
+    {
         eprintln!("warning: cannot append to the audit stream: {e}");
     }
 }

@@ -53,7 +53,9 @@ impl AdminToken {
     /// setting (never the value).
     pub fn new(token: &SecretString) -> anyhow::Result<AdminToken> {
         let t = token.expose_secret();
-        if t.len() < Self::MIN_LEN || t.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        if t.len() < Self::MIN_LEN
+            || t.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
             anyhow::bail!(
                 "admin_token (WPGATE_ADMIN_TOKEN / WPGATE_ADMIN_TOKEN_FILE) must be at least {} \
                  characters without spaces (e.g. `openssl rand -hex 32`)",
@@ -103,7 +105,10 @@ fn items<'a>(
 // The caller's own sessions
 
 /// `GET /v1/sessions`.
-pub async fn list_own(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list_own(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let current = app.auth.current_user(&app.context(&req)).await?;
     let sessions = app.auth.list_sessions(current.user.id).await?;
     Ok(no_store(HttpResponse::Ok())
@@ -170,8 +175,11 @@ pub async fn admin_list(
     let ip = admin(&req, &app, "sessions-list")?;
     let user_id = existing_user(&app, *user_id).await?;
     let sessions = app.auth.list_sessions(user_id).await?;
-    app.auth.audit().record(AuditEvent::new("sessions-list", "ok", Actor::Admin).user(user_id).ip(ip.as_deref()));
-    Ok(no_store(HttpResponse::Ok()).json(json!({ "user_id": user_id, "sessions": items(&sessions, None) })))
+    app.auth.audit().record(
+        AuditEvent::new("sessions-list", "ok", Actor::Admin).user(user_id).ip(ip.as_deref()),
+    );
+    Ok(no_store(HttpResponse::Ok())
+        .json(json!({ "user_id": user_id, "sessions": items(&sessions, None) })))
 }
 
 /// `DELETE /v1/admin/users/{id}/sessions/{sid}`: 204.
@@ -203,7 +211,11 @@ pub async fn admin_revoke_all(
 }
 
 /// Checks `Authorization: Bearer <admin_token>`; returns the client IP for the audit.
-fn admin(req: &HttpRequest, app: &AppState, event: &'static str) -> Result<Option<String>, ApiError> {
+fn admin(
+    req: &HttpRequest,
+    app: &AppState,
+    event: &'static str,
+) -> Result<Option<String>, ApiError> {
     // Without a configured token the admin API does not exist.
     let Some(token) = &app.admin_token else { return Err(ApiError::NotFound("not-found")) };
     let ip = app.context(req).ip;
@@ -215,7 +227,9 @@ fn admin(req: &HttpRequest, app: &AppState, event: &'static str) -> Result<Optio
     match presented {
         Some(candidate) if token.matches(candidate) => Ok(ip),
         _ => {
-            app.auth.audit().record(AuditEvent::new(event, "invalid-admin-token", Actor::Admin).ip(ip.as_deref()));
+            app.auth.audit().record(
+                AuditEvent::new(event, "invalid-admin-token", Actor::Admin).ip(ip.as_deref()),
+            );
             Err(ApiError::InvalidAdminToken)
         }
     }

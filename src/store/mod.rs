@@ -79,7 +79,9 @@ pub trait SessionStore: Send + Sync + 'static {
     }
 
     /// The store's audit stream, if it has one (Redis).
-    fn audit_sink(self: std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn crate::audit::AuditSink>> {
+    fn audit_sink(
+        self: std::sync::Arc<Self>,
+    ) -> Option<std::sync::Arc<dyn crate::audit::AuditSink>> {
         None
     }
 }

@@ -26,17 +26,23 @@ fn stdout(o: &Output) -> String {
 }
 
 async fn seed(store: &RedisStore, user: u64, ip: &str) -> Verifier {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+        as i64;
     let token = SessionToken::generate(&mut rand::rngs::OsRng.unwrap_err());
-    let origin = SessionOrigin { remote_addr: Some(ip), user_agent: Some("cli-test"), attached: Vec::new() };
-    store.update(user, &token.verifier(), &Session::create(now + 600, origin, now), now).await.unwrap();
+    let origin =
+        SessionOrigin { remote_addr: Some(ip), user_agent: Some("cli-test"), attached: Vec::new() };
+    store
+        .update(user, &token.verifier(), &Session::create(now + 600, origin, now), now)
+        .await
+        .unwrap();
     token.verifier()
 }
 
 #[tokio::test]
 async fn sessions_commands_list_and_revoke() {
     let p = prefix("cli");
-    let store = RedisStore::open(&SecretString::from(redis_url()), &p, RedisOptions::default()).unwrap();
+    let store =
+        RedisStore::open(&SecretString::from(redis_url()), &p, RedisOptions::default()).unwrap();
     let v1 = seed(&store, 7, "192.0.2.1").await;
     let v2 = seed(&store, 7, "192.0.2.2").await;
     let other = seed(&store, 8, "192.0.2.3").await;
@@ -45,11 +51,17 @@ async fn sessions_commands_list_and_revoke() {
     assert!(out.status.success(), "{out:?}");
     let text = stdout(&out);
     assert!(text.starts_with("id\tlogin\texpiration\tip\tua\n"), "{text}");
-    assert!(text.contains(v1.as_str()) && text.contains(v2.as_str()) && text.contains("192.0.2.2\tcli-test"), "{text}");
+    assert!(
+        text.contains(v1.as_str())
+            && text.contains(v2.as_str())
+            && text.contains("192.0.2.2\tcli-test"),
+        "{text}"
+    );
     assert!(!text.contains(other.as_str()));
 
     let out = wpgate(&["sessions", "list", "--user", "7", "--json"], &p);
-    let lines: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["ua"], "cli-test");
 

@@ -68,7 +68,10 @@ pub async fn spawn(settings: &Settings) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         _background: background,
     }
 }
@@ -88,11 +91,7 @@ impl Answer {
 
     /// The `Set-Cookie` values.
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect()
+        self.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
     }
 
     /// A `Cookie` header made of the `Set-Cookie`s (first of each name).

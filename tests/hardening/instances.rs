@@ -39,15 +39,22 @@ async fn revocation_on_one_instance_is_seen_by_the_other_within_a_second() {
     assert_eq!(b.get("/v1/session", &first).await.status, 200);
     let (id, _) = b.session_ids(&first).await;
     assert_eq!(a.delete(&format!("/v1/sessions/{}", id.unwrap()), &second).await.status, 204);
-    let seen = within(Duration::from_secs(1), || async { b.get("/v1/session", &first).await.status == 401 }).await;
+    let seen = within(Duration::from_secs(1), || async {
+        b.get("/v1/session", &first).await.status == 401
+    })
+    .await;
     assert!(seen.is_some(), "B still accepts the revoked session after 1 s");
 
     // Admin revocation of everything through B, seen by A.
     assert_eq!(a.get("/v1/session", &second).await.status, 200);
     let alice = db.user("alice").id;
-    let r = b.admin(Method::DELETE, &format!("/v1/admin/users/{alice}/sessions"), Some(TOKEN)).await;
+    let r =
+        b.admin(Method::DELETE, &format!("/v1/admin/users/{alice}/sessions"), Some(TOKEN)).await;
     assert_eq!(r.status, 200);
-    let seen = within(Duration::from_secs(1), || async { a.get("/v1/session", &second).await.status == 401 }).await;
+    let seen = within(Duration::from_secs(1), || async {
+        a.get("/v1/session", &second).await.status == 401
+    })
+    .await;
     assert!(seen.is_some(), "A still accepts a session revoked through B after 1 s");
     cleanup(&p).await;
 }
@@ -69,7 +76,8 @@ async fn password_change_on_one_instance_is_seen_by_the_other_within_a_second() 
     let site = Site::resolve(&s, WpVersion::LATEST, real.site_options().await.unwrap()).unwrap();
     let now = now();
     let token = SessionToken::generate(&mut rand::rngs::OsRng.unwrap_err());
-    let store = RedisStore::open(&SecretString::from(redis_url()), &p, RedisOptions::default()).unwrap();
+    let store =
+        RedisStore::open(&SecretString::from(redis_url()), &p, RedisOptions::default()).unwrap();
     let session = Session::create(now + 3600, SessionOrigin::default(), now);
     store.update(bob.id, &token.verifier(), &session, now).await.unwrap();
     let value = auth_cookie::generate(
@@ -87,11 +95,13 @@ async fn password_change_on_one_instance_is_seen_by_the_other_within_a_second() 
     // Logging in through A upgrades the phpass hash (WordPress 6.8+): bob's password hash
     // changes, and with it every cookie made from the old one.
     assert_eq!(a.login("bob", "bob-battery-staple").await.status, 200);
-    let stored = db.scalar("SELECT user_pass FROM {prefix}users WHERE user_login = 'bob'").await.unwrap();
+    let stored =
+        db.scalar("SELECT user_pass FROM {prefix}users WHERE user_login = 'bob'").await.unwrap();
     assert!(stored.starts_with("$wp$2y$"), "{stored}");
-    let seen =
-        within(Duration::from_secs(1), || async { b.get("/v1/session", &old_cookie).await.status == 401 })
-            .await;
+    let seen = within(Duration::from_secs(1), || async {
+        b.get("/v1/session", &old_cookie).await.status == 401
+    })
+    .await;
     assert!(seen.is_some(), "B still accepts a cookie of bob's old hash after 1 s");
     // A fresh login works on both.
     let fresh = a.cookie("bob", "bob-battery-staple").await;

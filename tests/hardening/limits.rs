@@ -122,7 +122,11 @@ async fn forwarded_proto_counts_only_from_trusted_proxies() {
     .await;
     assert_eq!(r.status, 200);
     // Plain http: the auth cookie is wordpress_<hash>, never wordpress_sec_, nothing secure.
-    assert!(r.set_cookies().iter().all(|c| !c.starts_with("wordpress_sec_") && !c.contains("secure")), "{:?}", r.set_cookies());
+    assert!(
+        r.set_cookies().iter().all(|c| !c.starts_with("wordpress_sec_") && !c.contains("secure")),
+        "{:?}",
+        r.set_cookies()
+    );
 
     let trusted = spawn(&settings(&db, &p)).await;
     let r = answer(
@@ -136,7 +140,11 @@ async fn forwarded_proto_counts_only_from_trusted_proxies() {
             .unwrap(),
     )
     .await;
-    assert!(r.set_cookies().iter().any(|c| c.starts_with("wordpress_sec_")), "{:?}", r.set_cookies());
+    assert!(
+        r.set_cookies().iter().any(|c| c.starts_with("wordpress_sec_")),
+        "{:?}",
+        r.set_cookies()
+    );
     cleanup(&p).await;
 }
 
@@ -187,7 +195,12 @@ async fn oversized_bodies_and_heads_are_refused() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 413);
     let r = answer(
-        app.client.get(app.url("/v1/session")).header("cookie", "a=".to_owned() + &"b".repeat(3000)).send().await.unwrap(),
+        app.client
+            .get(app.url("/v1/session"))
+            .header("cookie", "a=".to_owned() + &"b".repeat(3000))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!((r.status, r.code()), (431, "headers-too-large"));
@@ -275,7 +288,8 @@ async fn database_that_does_not_answer_gives_503_within_the_timeout() {
     assert_eq!(config.query_timeout, Duration::from_millis(300));
     let site = Site::resolve(&s, WpVersion::LATEST, SiteOptions::default()).unwrap();
     let cookie_name = site.cookies.logged_in_cookie().to_owned();
-    let users = CachedUsers::for_site(Db::connect_lazy(&config), SanitizeRules::default(), Duration::ZERO);
+    let users =
+        CachedUsers::for_site(Db::connect_lazy(&config), SanitizeRules::default(), Duration::ZERO);
     let parts = Parts {
         site,
         users: Arc::new(users),
@@ -286,13 +300,22 @@ async fn database_that_does_not_answer_gives_503_within_the_timeout() {
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+        + 3600;
     let cookie = format!("{cookie_name}=alice|{exp}|token|{}", "0".repeat(64));
     // Warm-up: the first failure resolves a backtrace (see the store test above).
     client.get(format!("{base}/v1/session")).header("cookie", &cookie).send().await.unwrap();
     for _ in 0..3 {
         let start = Instant::now();
-        let r = answer(client.get(format!("{base}/v1/session")).header("cookie", &cookie).send().await.unwrap()).await;
+        let r = answer(
+            client
+                .get(format!("{base}/v1/session"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!((r.status, r.code()), (503, "unavailable"));
         assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
     }

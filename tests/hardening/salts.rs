@@ -70,11 +70,20 @@ async fn mint(db: &WpDb, prefix: &str, salts: &Salts, cookie_name: &str) -> Mint
     let now = now();
     let exp = now + 3600;
     let token = SessionToken::generate(&mut rand::rngs::OsRng.unwrap_err());
-    let store = RedisStore::open(&SecretString::from(redis_url()), prefix, RedisOptions::default()).unwrap();
+    let store = RedisStore::open(&SecretString::from(redis_url()), prefix, RedisOptions::default())
+        .unwrap();
     let session = Session::create(exp, SessionOrigin::default(), now);
     store.update(alice.id, &token.verifier(), &session, now).await.unwrap();
     let pass = alice.hash.to_str().unwrap();
-    let value = auth_cookie::generate(salts, Scheme::LoggedIn, "alice", pass, exp, token.expose(), WpVersion::LATEST);
+    let value = auth_cookie::generate(
+        salts,
+        Scheme::LoggedIn,
+        "alice",
+        pass,
+        exp,
+        token.expose(),
+        WpVersion::LATEST,
+    );
     Minted { cookie: format!("{cookie_name}={value}"), token: token.expose().to_owned() }
 }
 
@@ -133,11 +142,8 @@ async fn cookies_and_nonces_of_the_previous_salts_work_until_the_deadline() {
 
     // New cookies and nonces use the current salts only.
     let login = app.login("alice", "alice-correct-horse").await;
-    let fresh = login
-        .set_cookies()
-        .into_iter()
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .unwrap();
+    let fresh =
+        login.set_cookies().into_iter().find(|c| c.starts_with(&format!("{name}="))).unwrap();
     let value = fresh.split(';').next().unwrap().split_once('=').unwrap().1.replace("%7C", "|");
     let parsed = AuthCookie::parse(&value).unwrap();
     let pass = db.user("alice").hash.to_str().unwrap().to_owned();
@@ -156,7 +162,10 @@ async fn cookies_and_nonces_of_the_previous_salts_work_until_the_deadline() {
     let n = made.body["nonce"].as_str().unwrap().to_owned();
     let token = parsed.token().to_owned();
     let clock = NonceClock::new(now());
-    assert!(nonce::verify(&new, &n, "wp_rest", NonceSubject { uid: alice, token: &token }, clock).is_some());
+    assert!(
+        nonce::verify(&new, &n, "wp_rest", NonceSubject { uid: alice, token: &token }, clock)
+            .is_some()
+    );
     cleanup(&p).await;
 }
 
@@ -178,7 +187,16 @@ async fn previous_salts_come_from_a_previous_wp_config() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wp-config.old.php");
     let mut php = String::from("<?php\n");
-    for name in ["AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT"] {
+    for name in [
+        "AUTH_KEY",
+        "SECURE_AUTH_KEY",
+        "LOGGED_IN_KEY",
+        "NONCE_KEY",
+        "AUTH_SALT",
+        "SECURE_AUTH_SALT",
+        "LOGGED_IN_SALT",
+        "NONCE_SALT",
+    ] {
         php.push_str(&format!("define('{name}', 'old {name} value');\n"));
     }
     std::fs::write(&path, php).unwrap();
@@ -189,7 +207,8 @@ async fn previous_salts_come_from_a_previous_wp_config() {
     ]
     .into_iter()
     .collect();
-    let s = Settings::load_from(None, &wpgate::config::Overrides::default(), &env).unwrap().settings;
+    let s =
+        Settings::load_from(None, &wpgate::config::Overrides::default(), &env).unwrap().settings;
     let (salts, until) = s.previous_salts(WpVersion::LATEST).unwrap().unwrap();
     assert_eq!(until, 1_900_000_000);
     let auth = salts.salt(wpgate_core::salts::SaltScheme::Auth).expose().to_owned();

@@ -39,8 +39,14 @@ async fn user_lists_and_revokes_own_sessions() {
     assert_eq!(r.status, 204);
     assert!(r.set_cookies().is_empty(), "not the caller's own session: no clearing cookies");
     assert_eq!(app.get("/v1/session", &first).await.status, 401);
-    assert_eq!(app.delete(&format!("/v1/sessions/{first_id}"), &second).await.code(), "unknown-session");
-    assert_eq!(app.delete("/v1/sessions/not-a-verifier", &second).await.code(), "invalid-session-id");
+    assert_eq!(
+        app.delete(&format!("/v1/sessions/{first_id}"), &second).await.code(),
+        "unknown-session"
+    );
+    assert_eq!(
+        app.delete("/v1/sessions/not-a-verifier", &second).await.code(),
+        "invalid-session-id"
+    );
 
     // destroy-others keeps only the caller's.
     let r = app.post("/v1/sessions/destroy-others", &second).await;
@@ -54,7 +60,13 @@ async fn user_lists_and_revokes_own_sessions() {
     let (own, _) = app.session_ids(&fourth).await;
     let r = app.delete(&format!("/v1/sessions/{}", own.unwrap()), &fourth).await;
     assert_eq!(r.status, 204);
-    assert!(r.set_cookies().iter().any(|c| c.starts_with("wordpress_logged_in_") && c.contains("=%20;")), "{:?}", r.set_cookies());
+    assert!(
+        r.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("wordpress_logged_in_") && c.contains("=%20;")),
+        "{:?}",
+        r.set_cookies()
+    );
     assert_eq!(app.get("/v1/session", &fourth).await.status, 401);
 
     // destroy-all: every session, the caller's included, and the cookies cleared.
@@ -125,7 +137,9 @@ async fn admin_lists_and_revokes_any_users_sessions() {
     let c2 = app.cookie("bob", "bob-battery-staple").await;
     let path = format!("/v1/admin/users/{bob}/sessions");
 
-    for (token, status) in [(None, 401), (Some("wrong-token-wrong-token-wrong-token"), 401), (Some(&TOKEN[1..]), 401)] {
+    for (token, status) in
+        [(None, 401), (Some("wrong-token-wrong-token-wrong-token"), 401), (Some(&TOKEN[1..]), 401)]
+    {
         let r = app.admin(Method::GET, &path, token).await;
         assert_eq!((r.status, r.code()), (status, "invalid-admin-token"));
         assert_eq!(r.headers["www-authenticate"], "Bearer");
@@ -147,7 +161,10 @@ async fn admin_lists_and_revokes_any_users_sessions() {
     assert_eq!(app.get("/v1/session", &c1).await.status, 401);
     assert_eq!(app.get("/v1/session", &c2).await.status, 200);
     assert_eq!(app.admin(Method::DELETE, &one, Some(TOKEN)).await.code(), "unknown-session");
-    assert_eq!(app.admin(Method::DELETE, &format!("{path}/xyz"), Some(TOKEN)).await.code(), "invalid-session-id");
+    assert_eq!(
+        app.admin(Method::DELETE, &format!("{path}/xyz"), Some(TOKEN)).await.code(),
+        "invalid-session-id"
+    );
 
     let r = app.admin(Method::DELETE, &path, Some(TOKEN)).await;
     assert_eq!((r.status, r.body.clone()), (200, json!({ "destroyed": 1 })));
@@ -191,12 +208,17 @@ async fn failed_and_successful_logins_are_audited_in_the_stream() {
     let cookie = app.cookie("carol", "carol-tr0ub4dor").await;
     assert_eq!(app.post("/v1/logout", &cookie).await.status, 200);
     let carol = db.user("carol").id.to_string();
-    let found = within(std::time::Duration::from_secs(2), || async { audit_entries(&p).await.len() >= 4 }).await;
+    let found =
+        within(std::time::Duration::from_secs(2), || async { audit_entries(&p).await.len() >= 4 })
+            .await;
     assert!(found.is_some(), "{:?}", audit_entries(&p).await);
     let all = audit_entries(&p).await;
     let row = |event: &str, outcome: &str| {
         all.iter()
-            .find(|e| e.windows(2).any(|w| w[0] == "event" && w[1] == event) && e.windows(2).any(|w| w[0] == "outcome" && w[1] == outcome))
+            .find(|e| {
+                e.windows(2).any(|w| w[0] == "event" && w[1] == event)
+                    && e.windows(2).any(|w| w[0] == "outcome" && w[1] == outcome)
+            })
             .cloned()
             .unwrap_or_else(|| panic!("no {event}/{outcome} in {all:?}"))
     };
@@ -206,7 +228,8 @@ async fn failed_and_successful_logins_are_audited_in_the_stream() {
     row("login", "ok");
     row("logout", "ok");
     assert!(!format!("{all:?}").contains("carol-tr0ub4dor"));
-    let len: i64 = redis::cmd("XLEN").arg(format!("{p}audit")).query_async(&mut redis().await).await.unwrap();
+    let len: i64 =
+        redis::cmd("XLEN").arg(format!("{p}audit")).query_async(&mut redis().await).await.unwrap();
     assert_eq!(len, 4);
     cleanup(&p).await;
 }
