@@ -511,7 +511,7 @@ impl Settings {
             }
         }
         match (constants.is_empty(), self.previous_salts_until) {
-            (true, None) => return Ok(None),
+            (true, None) => Ok(None),
             (true, Some(_)) => bail!(
                 "previous_salts_until (WPGATE_PREVIOUS_SALTS_UNTIL) is set but no previous \
                  salts are: set previous_wp_config or the previous_* keys and salts"

@@ -166,20 +166,21 @@ fn user_key(login: &str) -> String {
     format!("user:{}", login.to_lowercase())
 }
 
+/// Key → failures and the instant the counter (or ban) expires.
+type Counters = HashMap<String, (u64, Instant)>;
+
 /// In-process counters, bounded to [`MemoryCounters::CAPACITY`] keys (expired ones are
 /// dropped first, then those closest to expiry).
 #[derive(Debug, Default)]
 pub struct MemoryCounters {
-    map: Mutex<HashMap<String, (u64, Instant)>>,
+    map: Mutex<Counters>,
 }
 
 impl MemoryCounters {
     /// Most keys kept.
     pub const CAPACITY: usize = 100_000;
 
-    fn lock(
-        &self,
-    ) -> Result<std::sync::MutexGuard<'_, HashMap<String, (u64, Instant)>>, StoreError> {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Counters>, StoreError> {
         self.map.lock().map_err(|_| StoreError::backend(Poisoned))
     }
 }
