@@ -184,6 +184,73 @@ pub struct Settings {
     pub php_session_lock_retries: i64,
     /// PHP's `max_execution_time` (the lock expiry when `lock_expire` is 0).
     pub php_session_max_execution_time: i64,
+
+    // Hardening: session administration, audit, brute force, proxies, salt rotation, limits
+    // (docs/operations.md).
+    /// Bearer token of the admin API (`/v1/admin/…`); unset disables it (404).
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub admin_token: Option<SecretString>,
+    /// Redis stream (key `redis_prefix` + this) that also receives the audit events.
+    pub audit_stream: Option<String>,
+    /// Approximate bound of the audit stream's length (`XADD … MAXLEN ~`).
+    pub audit_stream_maxlen: u64,
+    /// Failed logins from one client IP within `login_failure_window` before it is banned
+    /// (0: no limit).
+    pub login_max_failures_per_ip: u64,
+    /// Failed logins for one login name within `login_failure_window` before it is banned
+    /// (0: no limit).
+    pub login_max_failures_per_user: u64,
+    /// Seconds over which failed logins are counted.
+    pub login_failure_window: u64,
+    /// Seconds a banned IP or login name is refused (429).
+    pub login_ban_time: u64,
+    /// Proxies (CIDR list) whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: crate::proxy::TrustedProxies,
+    /// The wp-config.php holding the previous keys and salts (salt rotation).
+    pub previous_wp_config: Option<PathBuf>,
+    /// Previous `AUTH_KEY` (salt rotation).
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub previous_auth_key: Option<SecretString>,
+    /// Previous `SECURE_AUTH_KEY`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub previous_secure_auth_key: Option<SecretString>,
+    /// Previous `LOGGED_IN_KEY`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub previous_logged_in_key: Option<SecretString>,
+    /// Previous `NONCE_KEY`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub previous_nonce_key: Option<SecretString>,
+    /// Previous `AUTH_SALT`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub previous_auth_salt: Option<SecretString>,
+    /// Previous `SECURE_AUTH_SALT`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub previous_secure_auth_salt: Option<SecretString>,
+    /// Previous `LOGGED_IN_SALT`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub previous_logged_in_salt: Option<SecretString>,
+    /// Previous `NONCE_SALT`.
+    #[serde(serialize_with = "ser_secret_opt")]
+    pub previous_nonce_salt: Option<SecretString>,
+    /// Unix time until which cookies and nonces made with the previous salts are accepted.
+    pub previous_salts_until: Option<i64>,
+    /// Milliseconds every Redis call may take (connection included) before it fails (503).
+    pub store_timeout_ms: u64,
+    /// Most Redis connections kept open (each multiplexed).
+    pub redis_pool_size: usize,
+    /// Milliseconds every database call may take (connecting and waiting for a connection
+    /// included) before it fails (503).
+    pub db_timeout_ms: u64,
+    /// Most database connections.
+    pub db_max_connections: u32,
+    /// Largest request body in bytes (413 above).
+    pub max_body_bytes: usize,
+    /// Largest request head (request line and headers) in bytes (431 above).
+    pub max_header_bytes: usize,
+    /// Milliseconds a client has to send the request head (408 after).
+    pub client_timeout_ms: u64,
+    /// Password hashes verified or made at once; further logins wait their turn.
+    pub max_concurrent_hashes: usize,
 }
 
 impl Default for Settings {
@@ -247,6 +314,32 @@ impl Default for Settings {
             php_session_lock_wait_time: 2000,
             php_session_lock_retries: 10,
             php_session_max_execution_time: 30,
+            admin_token: None,
+            audit_stream: None,
+            audit_stream_maxlen: 100_000,
+            login_max_failures_per_ip: 50,
+            login_max_failures_per_user: 10,
+            login_failure_window: 900,
+            login_ban_time: 900,
+            trusted_proxies: crate::proxy::TrustedProxies::loopback(),
+            previous_wp_config: None,
+            previous_auth_key: None,
+            previous_secure_auth_key: None,
+            previous_logged_in_key: None,
+            previous_nonce_key: None,
+            previous_auth_salt: None,
+            previous_secure_auth_salt: None,
+            previous_logged_in_salt: None,
+            previous_nonce_salt: None,
+            previous_salts_until: None,
+            store_timeout_ms: 2000,
+            redis_pool_size: 16,
+            db_timeout_ms: 2000,
+            db_max_connections: 10,
+            max_body_bytes: 64 * 1024,
+            max_header_bytes: 16 * 1024,
+            client_timeout_ms: 5000,
+            max_concurrent_hashes: 32,
         }
     }
 }
@@ -266,6 +359,15 @@ pub const SECRET_KEYS: &[&str] = &[
     "secret_key",
     "secret_salt",
     "php_session_save_path",
+    "admin_token",
+    "previous_auth_key",
+    "previous_secure_auth_key",
+    "previous_logged_in_key",
+    "previous_nonce_key",
+    "previous_auth_salt",
+    "previous_secure_auth_salt",
+    "previous_logged_in_salt",
+    "previous_nonce_salt",
 ];
 
 /// wp-config.php constants and the settings they fill.
@@ -368,6 +470,68 @@ impl Settings {
             ),
             other => anyhow::Error::new(other).context("resolving wp_salt()"),
         })
+    }
+
+    /// The previous keys and salts of a salt rotation and until when they are accepted:
+    /// `previous_wp_config`'s eight constants, each overridden by an explicit
+    /// `previous_<key>` setting. `None` when none is configured.
+    ///
+    /// # Errors
+    /// Previous salts without `previous_salts_until` (or the reverse), an unreadable or
+    /// non-literal `previous_wp_config`, or an incomplete set of keys and salts; each message
+    /// names the setting.
+    pub fn previous_salts(&self, version: WpVersion) -> Result<Option<(Salts, i64)>> {
+        use wpgate_core::salts::SecretConstant as C;
+        let explicit = [
+            (C::AuthKey, &self.previous_auth_key),
+            (C::SecureAuthKey, &self.previous_secure_auth_key),
+            (C::LoggedInKey, &self.previous_logged_in_key),
+            (C::NonceKey, &self.previous_nonce_key),
+            (C::AuthSalt, &self.previous_auth_salt),
+            (C::SecureAuthSalt, &self.previous_secure_auth_salt),
+            (C::LoggedInSalt, &self.previous_logged_in_salt),
+            (C::NonceSalt, &self.previous_nonce_salt),
+        ];
+        let mut constants = wpgate_core::salts::SecretConstants::new();
+        if let Some(path) = &self.previous_wp_config {
+            let what =
+                || format!("previous_wp_config (WPGATE_PREVIOUS_WP_CONFIG) {}", path.display());
+            let src = std::fs::read_to_string(path).with_context(what)?;
+            let parsed =
+                WpConfig::parse_named(&path.display().to_string(), &src).with_context(what)?;
+            for (constant, _) in &explicit {
+                if let Some(value) = parsed.string(constant.name()).with_context(what)? {
+                    constants.define(*constant, value);
+                }
+            }
+        }
+        for (constant, value) in &explicit {
+            if let Some(v) = value {
+                constants.define(*constant, v.expose_secret());
+            }
+        }
+        match (constants.is_empty(), self.previous_salts_until) {
+            (true, None) => Ok(None),
+            (true, Some(_)) => bail!(
+                "previous_salts_until (WPGATE_PREVIOUS_SALTS_UNTIL) is set but no previous \
+                 salts are: set previous_wp_config or the previous_* keys and salts"
+            ),
+            (false, None) => bail!(
+                "previous salts are configured without previous_salts_until \
+                 (WPGATE_PREVIOUS_SALTS_UNTIL, a Unix time): say until when to accept them"
+            ),
+            (false, Some(until)) => {
+                let sources = SaltSources { constants, version, ..SaltSources::default() };
+                let salts = Salts::resolve(&sources).map_err(|e| match e {
+                    SaltError::MissingOption { constant, .. } => anyhow::anyhow!(
+                        "the previous {constant} is missing or unusable: define it in \
+                         previous_wp_config or set WPGATE_PREVIOUS_{constant}"
+                    ),
+                    other => anyhow::Error::new(other).context("resolving the previous salts"),
+                })?;
+                Ok(Some((salts, until)))
+            }
+        }
     }
 
     /// Loads every layer. `config_file` is the TOML file (`--config` / `WPGATE_CONFIG`).
@@ -591,6 +755,23 @@ fn known_keys() -> Vec<&'static str> {
         "php_session_lock_wait_time",
         "php_session_lock_retries",
         "php_session_max_execution_time",
+        "audit_stream",
+        "audit_stream_maxlen",
+        "login_max_failures_per_ip",
+        "login_max_failures_per_user",
+        "login_failure_window",
+        "login_ban_time",
+        "trusted_proxies",
+        "previous_wp_config",
+        "previous_salts_until",
+        "store_timeout_ms",
+        "redis_pool_size",
+        "db_timeout_ms",
+        "db_max_connections",
+        "max_body_bytes",
+        "max_header_bytes",
+        "client_timeout_ms",
+        "max_concurrent_hashes",
     ];
     for k in SECRET_KEYS {
         if !keys.contains(k) {
@@ -796,6 +977,53 @@ mod tests {
         let salts = load(&env).salts_from_constants(WpVersion::LATEST).unwrap();
         let auth = salts.salt(wpgate_core::salts::SaltScheme::Auth).expose();
         assert_eq!(auth, "value of AUTH_KEYvalue of AUTH_SALT");
+    }
+
+    #[test]
+    fn hardening_settings_come_from_the_environment_and_toml() {
+        let dir = tempdir();
+        let toml = write(&dir, "wpgate.toml", "trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n");
+        let token = write(&dir, "token", "an-admin-token-that-is-long-enough-0123\n");
+        let token_path = token.display().to_string();
+        let s = Settings::load_from(
+            Some(&toml),
+            &Overrides::default(),
+            &env(&[
+                ("WPGATE_ADMIN_TOKEN_FILE", token_path.as_str()),
+                ("WPGATE_LOGIN_BAN_TIME", "60"),
+                ("WPGATE_STORE_TIMEOUT_MS", "250"),
+            ]),
+        )
+        .unwrap()
+        .settings;
+        assert!(s.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert!(!s.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
+        assert_eq!((s.login_ban_time, s.store_timeout_ms), (60, 250));
+        let shown = format!("{s:?}");
+        assert!(
+            shown.contains("\"admin_token\":\"***\"") && !shown.contains("long-enough"),
+            "{shown}"
+        );
+
+        let s = Settings::load_from(
+            None,
+            &Overrides::default(),
+            &env(&[("WPGATE_TRUSTED_PROXIES", "192.0.2.0/24, 2001:db8::/32")]),
+        )
+        .unwrap()
+        .settings;
+        assert!(s.trusted_proxies.contains("2001:db8::7".parse().unwrap()));
+        assert!(!s.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
+
+        let err = Settings::load_from(
+            None,
+            &Overrides::default(),
+            &env(&[("WPGATE_TRUSTED_PROXIES", "10.0.0.1/8")]),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("WPGATE_TRUSTED_PROXIES") && err.contains("10.0.0.0/8"), "{err}");
     }
 
     #[test]

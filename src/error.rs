@@ -15,6 +15,9 @@ pub enum ApiError {
     /// Wrong login name or password (the same answer for both).
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The admin API's bearer token is missing or wrong.
+    #[error("invalid admin token")]
+    InvalidAdminToken,
     /// Logged in, but without a required role.
     #[error("forbidden")]
     Forbidden,
@@ -47,6 +50,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => "not-logged-in",
             ApiError::InvalidCredentials => "invalid-credentials",
+            ApiError::InvalidAdminToken => "invalid-admin-token",
             ApiError::Forbidden => "forbidden",
             ApiError::BadRequest(code) | ApiError::NotFound(code) | ApiError::Conflict(code) => {
                 code
@@ -86,7 +90,9 @@ impl From<StoreError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated
+            | ApiError::InvalidCredentials
+            | ApiError::InvalidAdminToken => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -110,6 +116,9 @@ impl ResponseError for ApiError {
                     .insert_header(("Retry-After", "1"))
                     .json(json!({ "code": self.code() }))
             }
+            ApiError::InvalidAdminToken => HttpResponse::Unauthorized()
+                .insert_header(("WWW-Authenticate", "Bearer"))
+                .json(json!({ "code": self.code() })),
             ApiError::TooManyRequests { retry_after } => HttpResponse::TooManyRequests()
                 .insert_header(("Retry-After", retry_after.to_string()))
                 .json(json!({ "code": self.code() })),

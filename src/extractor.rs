@@ -17,7 +17,7 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 
 use crate::error::ApiError;
-use crate::routes::request_context;
+use crate::routes::request_context_with;
 use crate::service::{AuthService, CurrentUser};
 
 /// The request's WordPress user (validated cookies, live session).
@@ -45,7 +45,11 @@ impl FromRequest for WpUser {
         let req = req.clone();
         Box::pin(async move {
             let auth = auth_service(&req)?;
-            let ctx = request_context(&req, auth.site().cookies.admin_cookie_path());
+            let ctx = request_context_with(
+                &req,
+                auth.site().cookies.admin_cookie_path(),
+                auth.trusted_proxies(),
+            );
             let user = WpUser(auth.current_user(&ctx).await?);
             req.extensions_mut().insert(user.clone());
             Ok(user)
@@ -70,7 +74,11 @@ impl RequireWpLogin {
         let (http, payload) = req.into_parts();
         let outcome = match auth_service(&http) {
             Ok(auth) => {
-                let ctx = request_context(&http, auth.site().cookies.admin_cookie_path());
+                let ctx = request_context_with(
+                    &http,
+                    auth.site().cookies.admin_cookie_path(),
+                    auth.trusted_proxies(),
+                );
                 auth.current_user(&ctx).await.map(WpUser)
             }
             Err(e) => Err(e),

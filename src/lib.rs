@@ -1,11 +1,14 @@
 //! The wpgate service and CLI: glue between [`wpgate_core`] and the outside world.
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod extractor;
+pub mod login_limits;
 pub mod php_sessions;
+pub mod proxy;
 pub mod routes;
 pub mod service;
 pub mod site;

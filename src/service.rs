@@ -10,13 +10,17 @@ use wpgate_core::auth_cookie::{self, AuthCookie, CookieError, RequestKind, Schem
 use wpgate_core::cookies::{self, AuthCookiePlan, RequestCookies, SetCookie};
 use wpgate_core::nonce::{self, NonceAge, NonceClock, NonceSubject};
 use wpgate_core::password::{self, Password, PasswordHash};
+use wpgate_core::salts::Salts;
 use wpgate_core::session_tokens::{Session, SessionOrigin, SessionToken, Verifier};
 use wpgate_core::users::{SanitizeRules, sanitize_user};
 use wpgate_core::{WpVersion, current_user};
 
+use crate::audit::{Actor, Audit, AuditEvent};
 use crate::error::ApiError;
+use crate::login_limits::LoginLimiter;
 use crate::site::Site;
 use crate::store::SessionStore;
+use crate::store::redis::InvalidationEvent;
 use crate::users::{User, UserDirectory};
 
 /// Where "now" comes from (a fixed clock in tests).
@@ -109,7 +113,17 @@ pub struct AuthService {
     clock: Clock,
     rehash_on_login: bool,
     dummy_hash: PasswordHash,
+    limiter: LoginLimiter,
+    audit: Audit,
+    /// Salts of a rotation still accepted for validation, until the Unix time.
+    previous_salts: Option<(Salts, i64)>,
+    /// Bounds the password hashes computed at once (CPU-heavy, on the blocking pool).
+    hash_permits: Arc<tokio::sync::Semaphore>,
+    proxies: crate::proxy::TrustedProxies,
 }
+
+/// How long a login waits for a hashing slot before answering 503.
+const HASH_PERMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl std::fmt::Debug for AuthService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -144,7 +158,65 @@ impl AuthService {
     ) -> AuthService {
         // Unknown users are verified against this hash so that they cost the same work.
         let dummy_hash = dummy_hash(site.version);
-        AuthService { site, users, sessions, clock, rehash_on_login, dummy_hash }
+        AuthService {
+            site,
+            users,
+            sessions,
+            clock,
+            rehash_on_login,
+            dummy_hash,
+            limiter: LoginLimiter::disabled(),
+            audit: Audit::log_only(),
+            previous_salts: None,
+            hash_permits: Arc::new(tokio::sync::Semaphore::new(32)),
+            proxies: crate::proxy::TrustedProxies::loopback(),
+        }
+    }
+
+    /// The proxies whose forwarding headers are believed (default: loopback).
+    pub fn with_trusted_proxies(mut self, proxies: crate::proxy::TrustedProxies) -> AuthService {
+        self.proxies = proxies;
+        self
+    }
+
+    /// The proxies whose forwarding headers are believed.
+    pub fn trusted_proxies(&self) -> &crate::proxy::TrustedProxies {
+        &self.proxies
+    }
+
+    /// Brute-force limits for [`AuthService::login`] (default: none).
+    pub fn with_login_limiter(mut self, limiter: LoginLimiter) -> AuthService {
+        self.limiter = limiter;
+        self
+    }
+
+    /// Where audit events go (default: the log only).
+    pub fn with_audit(mut self, audit: Audit) -> AuthService {
+        self.audit = audit;
+        self
+    }
+
+    /// Salts of a rotation: cookies and nonces made with them stay valid until `until`
+    /// (Unix time); new ones always use the site's current salts.
+    pub fn with_previous_salts(mut self, previous: Option<(Salts, i64)>) -> AuthService {
+        self.previous_salts = previous;
+        self
+    }
+
+    /// At most `n` password hashes computed at once (default 32).
+    pub fn with_max_concurrent_hashes(mut self, n: usize) -> AuthService {
+        self.hash_permits = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+        self
+    }
+
+    /// The audit trail.
+    pub fn audit(&self) -> &Audit {
+        &self.audit
+    }
+
+    /// The previous salts, while they are still accepted at `now`.
+    fn previous_salts_at(&self, now: i64) -> Option<&Salts> {
+        self.previous_salts.as_ref().filter(|(_, until)| now <= *until).map(|(salts, _)| salts)
     }
 
     /// The site.
@@ -214,7 +286,18 @@ impl AuthService {
             .map_err(|e| Rejection::Unavailable(ApiError::Unavailable(e.into())))?
             .ok_or(CookieError::UnknownUser)?;
         let pass = user.pass.to_str().ok_or(CookieError::BadHmac)?;
-        cookie.verify_hmac(&self.site.salts, scheme, pass, version)?;
+        match cookie.verify_hmac(&self.site.salts, scheme, pass, version) {
+            Err(CookieError::BadHmac) => match self.previous_salts_at(now) {
+                // A cookie made before the salts were rotated (docs/operations.md).
+                Some(previous) => {
+                    cookie.verify_hmac(previous, scheme, pass, version)?;
+                    metrics::counter!("wpgate_previous_salts_accepted_total", "kind" => "cookie")
+                        .increment(1);
+                }
+                None => return Err(CookieError::BadHmac.into()),
+            },
+            other => other?,
+        }
         let verifier = cookie.verifier();
         let session = self
             .sessions
@@ -254,6 +337,13 @@ impl AuthService {
         if password.is_empty() {
             return Err(ApiError::BadRequest("empty-password"));
         }
+        let ip = ctx.ip.as_deref();
+        if let Err(e) = self.limiter.check(ip, &login).await {
+            if matches!(e, ApiError::TooManyRequests { .. }) {
+                self.audit.record(AuditEvent::new("login", "blocked", Actor::Anonymous).ip(ip));
+            }
+            return Err(e);
+        }
         let mut user = match self.users.by_login(&login).await {
             Ok(Some(u)) => Some(u),
             Ok(None) if login.contains('@') => {
@@ -263,16 +353,31 @@ impl AuthService {
             Err(e) => return Err(ApiError::Unavailable(e.into())),
         };
         let hash = user.as_ref().map_or_else(|| self.dummy_hash.clone(), |u| u.pass.clone());
-        let matches = verify_blocking(password.clone(), hash, version).await?;
+        let matches = {
+            let _permit = self.hash_permit().await?;
+            verify_blocking(password.clone(), hash, version).await?
+        };
+        let known = user.as_ref().map(|u| u.id);
         let Some(found) = user.take().filter(|_| matches) else {
             tracing::info!(outcome = "invalid-credentials", "login failed");
+            let mut event = AuditEvent::new("login", "invalid-credentials", Actor::Anonymous);
+            event = event.ip(ip);
+            if let Some(id) = known {
+                event = event.user(id);
+            }
+            self.audit.record(event);
+            self.limiter.failed(ip, &login).await?;
             return Err(ApiError::InvalidCredentials);
         };
         tracing::Span::current().record("user_id", found.id);
         if found.is_spammy() {
             tracing::info!(outcome = "spam", "login refused");
+            self.audit.record(
+                AuditEvent::new("login", "forbidden", Actor::Anonymous).user(found.id).ip(ip),
+            );
             return Err(ApiError::Forbidden);
         }
+        self.limiter.succeeded(&login).await?;
         let found = self.rehash_if_needed(found, password).await?;
 
         let now = self.now();
@@ -300,6 +405,7 @@ impl AuthService {
         };
         let cookies = plan.cookies(make(plan.scheme()), make(Scheme::LoggedIn));
         tracing::info!(outcome = "ok", remember = form.rememberme, "login");
+        self.audit.record(AuditEvent::new("login", "ok", Actor::User).user(found.id).ip(ip));
         Ok(LoggedIn { user: found, cookies, expiration: plan.expiration() })
     }
 
@@ -314,17 +420,21 @@ impl AuthService {
         if !self.rehash_on_login || password::needs_rehash(&user.pass, version) != Some(true) {
             return Ok(user);
         }
+        let permit = self.hash_permit().await?;
         let hash = tokio::task::spawn_blocking(move || {
             password::hash(&password, version, &mut OsRng.unwrap_err())
         })
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::Internal(e.into()))?;
+        drop(permit);
         self.users
             .set_password_hash(user.id, &hash)
             .await
             .map_err(|e| ApiError::Unavailable(e.into()))?;
         tracing::info!(user_id = user.id, "password rehashed at login");
+        // Other instances hold the old row (and so accept the old cookies) until told.
+        self.announce(InvalidationEvent::UserChanged(user.id)).await;
         let mut updated = (*user).clone();
         updated.pass = hash;
         Ok(Arc::new(updated))
@@ -350,6 +460,12 @@ impl AuthService {
                     token.verifier()
                 };
                 self.sessions.destroy(current.user.id, &verifier, now).await?;
+                self.audit.record(
+                    AuditEvent::new("logout", "ok", Actor::User)
+                        .user(current.user.id)
+                        .ip(ctx.ip.as_deref()),
+                );
+                self.announce(InvalidationEvent::SessionsChanged(current.user.id)).await;
                 current.user.id
             }
             Err(ApiError::Unauthenticated) => 0,
@@ -365,7 +481,91 @@ impl AuthService {
     pub async fn destroy_other_sessions(&self, current: &CurrentUser) -> Result<(), ApiError> {
         let now = self.now();
         self.sessions.destroy_others(current.user.id, &current.verifier, now).await?;
+        self.announce(InvalidationEvent::SessionsChanged(current.user.id)).await;
         Ok(())
+    }
+
+    /// A user's live sessions, oldest expiration first (`WP_Session_Tokens::get_all`).
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    pub async fn list_sessions(&self, user_id: u64) -> Result<Vec<(Verifier, Session)>, ApiError> {
+        Ok(self.sessions.list(user_id, self.now()).await?)
+    }
+
+    /// Destroys one session of a user; `false` when it is not one of their live sessions.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    pub async fn revoke_session(
+        &self,
+        user_id: u64,
+        verifier: &Verifier,
+        actor: Actor,
+        ip: Option<&str>,
+    ) -> Result<bool, ApiError> {
+        let now = self.now();
+        let live = self.sessions.list(user_id, now).await?;
+        if !live.iter().any(|(v, _)| v.ct_eq(verifier)) {
+            self.audit
+                .record(AuditEvent::new("session-revoke", "not-found", actor).user(user_id).ip(ip));
+            return Ok(false);
+        }
+        self.sessions.destroy(user_id, verifier, now).await?;
+        self.audit.record(AuditEvent::new("session-revoke", "ok", actor).user(user_id).ip(ip));
+        self.announce(InvalidationEvent::SessionsChanged(user_id)).await;
+        Ok(true)
+    }
+
+    /// Destroys every session of a user but `keep` (`wp_destroy_other_sessions`), or all of
+    /// them (`destroy_all`) when `keep` is `None`; returns how many were destroyed.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    pub async fn revoke_sessions(
+        &self,
+        user_id: u64,
+        keep: Option<&Verifier>,
+        actor: Actor,
+        ip: Option<&str>,
+    ) -> Result<usize, ApiError> {
+        let now = self.now();
+        let before = self.sessions.list(user_id, now).await?;
+        let (event, destroyed) = match keep {
+            Some(keep) => {
+                self.sessions.destroy_others(user_id, keep, now).await?;
+                let kept = before.iter().any(|(v, _)| v.ct_eq(keep));
+                ("sessions-destroy-others", before.len() - usize::from(kept))
+            }
+            None => {
+                self.sessions.destroy_all(user_id, now).await?;
+                ("sessions-destroy-all", before.len())
+            }
+        };
+        self.audit.record(AuditEvent::new(event, "ok", actor).user(user_id).ip(ip));
+        self.announce(InvalidationEvent::SessionsChanged(user_id)).await;
+        Ok(destroyed)
+    }
+
+    /// `wp_clear_auth_cookie()`'s cookies for `user_id`.
+    pub fn clearing_cookies(&self, user_id: u64) -> Vec<SetCookie> {
+        cookies::clear_auth_cookies(&self.site.cookies, user_id, self.now())
+    }
+
+    /// Publishes an event for the other instances; a failure is logged, not returned (the
+    /// change itself is made, and the other instances' caches expire on their own).
+    async fn announce(&self, event: InvalidationEvent) {
+        if let Err(e) = self.sessions.announce(event).await {
+            tracing::warn!(error = ?e, event = %event.to_message(), "cannot announce a change");
+        }
+    }
+
+    async fn hash_permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        match tokio::time::timeout(HASH_PERMIT_WAIT, self.hash_permits.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(e)) => Err(ApiError::Internal(e.into())),
+            Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!("no password hashing slot free"))),
+        }
     }
 
     /// The store, for session administration.
@@ -392,7 +592,15 @@ impl AuthService {
         action: &str,
     ) -> Option<NonceAge> {
         let clock = NonceClock { now: self.now(), nonce_life: self.site.nonce_life };
-        nonce::verify(&self.site.salts, nonce_value, action, subject(current), clock)
+        nonce::verify(&self.site.salts, nonce_value, action, subject(current), clock).or_else(
+            || {
+                let previous = self.previous_salts_at(clock.now)?;
+                let age = nonce::verify(previous, nonce_value, action, subject(current), clock)?;
+                metrics::counter!("wpgate_previous_salts_accepted_total", "kind" => "nonce")
+                    .increment(1);
+                Some(age)
+            },
+        )
     }
 }
 

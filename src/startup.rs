@@ -27,6 +27,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// PHP sessions in Redis (`/v1/php-sessions`); `None` when `php_session_save_path` is unset.
     pub php_sessions: Option<crate::php_sessions::PhpSessionStore>,
+    /// The admin API's token; `None` disables `/v1/admin/…`.
+    pub admin_token: Option<routes::sessions::AdminToken>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -50,7 +52,11 @@ impl std::fmt::Debug for Application {
 impl AppState {
     /// The service's view of a request.
     pub fn context(&self, req: &HttpRequest) -> RequestContext {
-        routes::request_context(req, self.auth.site().cookies.admin_cookie_path())
+        routes::request_context_with(
+            req,
+            self.auth.site().cookies.admin_cookie_path(),
+            self.auth.trusted_proxies(),
+        )
     }
 }
 
@@ -147,13 +153,9 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("listen (WPGATE_LISTEN): cannot bind {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let auth = AuthService::new(
-            Arc::new(parts.site),
-            parts.users,
-            parts.sessions,
-            parts.clock,
-            settings.rehash_on_login,
-        );
+        let auth = hardened(settings, parts)?;
+        let admin_token =
+            settings.admin_token.as_ref().map(routes::sessions::AdminToken::new).transpose()?;
         let php_sessions = match &settings.php_session_save_path {
             None => None,
             Some(_) => {
@@ -161,16 +163,23 @@ impl Application {
                 Some(crate::php_sessions::PhpSessionStore::new(config)?)
             }
         };
-        let state = web::Data::new(AppState { auth, metrics: metrics_handle(), php_sessions });
+        let state =
+            web::Data::new(AppState { auth, metrics: metrics_handle(), php_sessions, admin_token });
+        let body_limit = settings.max_body_bytes;
+        let head_limit = settings.max_header_bytes;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(web::PayloadConfig::new(64 * 1024))
-                .app_data(web::JsonConfig::default().limit(64 * 1024))
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(web::JsonConfig::default().limit(body_limit))
+                .app_data(web::FormConfig::default().limit(body_limit))
+                .app_data(HeadLimit(head_limit))
+                .wrap(middleware::from_fn(limit_head))
                 .wrap(middleware::from_fn(record_metrics))
                 .wrap(TracingLogger::default())
                 .configure(routes_table)
         })
+        .client_request_timeout(std::time::Duration::from_millis(settings.client_timeout_ms))
         .listen(listener)?
         .run();
         Ok(Application { port, server })
@@ -209,10 +218,92 @@ pub fn routes_table(cfg: &mut web::ServiceConfig) {
         .route("/v1/php-sessions/{id}", web::put().to(routes::php_sessions::replace))
         .route("/v1/php-sessions/{id}", web::patch().to(routes::php_sessions::merge))
         .route("/v1/php-sessions/{id}", web::delete().to(routes::php_sessions::delete))
+        .route("/v1/php-sessions/{id}/regenerate", web::post().to(routes::php_sessions::regenerate))
+        .route("/v1/sessions", web::get().to(routes::sessions::list_own))
+        .route("/v1/sessions/destroy-others", web::post().to(routes::sessions::destroy_others))
+        .route("/v1/sessions/destroy-all", web::post().to(routes::sessions::destroy_all))
+        .route("/v1/sessions/{id}", web::delete().to(routes::sessions::revoke_own))
+        .route("/v1/admin/users/{id}/sessions", web::get().to(routes::sessions::admin_list))
         .route(
-            "/v1/php-sessions/{id}/regenerate",
-            web::post().to(routes::php_sessions::regenerate),
+            "/v1/admin/users/{id}/sessions",
+            web::delete().to(routes::sessions::admin_revoke_all),
+        )
+        .route(
+            "/v1/admin/users/{id}/sessions/{sid}",
+            web::delete().to(routes::sessions::admin_revoke),
         );
+}
+
+/// The service over `parts` with the hardening settings: login limits on the store's shared
+/// counters, the audit trail, previous salts of a rotation, trusted proxies, hash slots.
+///
+/// # Errors
+/// `audit_stream` without a Redis store; invalid previous salts.
+pub fn hardened(settings: &Settings, parts: Parts) -> Result<AuthService> {
+    use crate::audit::Audit;
+    use crate::login_limits::{LimitSettings, LoginLimiter, MemoryCounters};
+
+    let version = parts.site.version;
+    let counters = Arc::clone(&parts.sessions).attempt_counters().unwrap_or_else(|| {
+        tracing::info!("login failure counters are per process (sessions are not in Redis)");
+        Arc::new(MemoryCounters::default())
+    });
+    let audit = match (&settings.audit_stream, Arc::clone(&parts.sessions).audit_sink()) {
+        (None, _) => Audit::log_only(),
+        (Some(name), Some(sink)) => {
+            Audit::with_stream(sink, name.clone(), settings.audit_stream_maxlen)
+        }
+        (Some(_), None) => anyhow::bail!(
+            "audit_stream (WPGATE_AUDIT_STREAM) needs the Redis session store (sessions = redis)"
+        ),
+    };
+    let previous = settings.previous_salts(version)?;
+    if let Some((_, until)) = &previous {
+        if *until < parts.clock.now() {
+            tracing::warn!(
+                until,
+                "previous_salts_until is in the past: previous salts are ignored"
+            );
+        } else {
+            tracing::info!(until, "accepting cookies and nonces made with the previous salts");
+        }
+    }
+    Ok(AuthService::new(
+        Arc::new(parts.site),
+        parts.users,
+        parts.sessions,
+        parts.clock,
+        settings.rehash_on_login,
+    )
+    .with_login_limiter(LoginLimiter::new(counters, LimitSettings::from_settings(settings)))
+    .with_audit(audit)
+    .with_previous_salts(previous)
+    .with_trusted_proxies(settings.trusted_proxies.clone())
+    .with_max_concurrent_hashes(settings.max_concurrent_hashes))
+}
+
+/// `max_header_bytes`, as app data for [`limit_head`].
+#[derive(Debug, Clone, Copy)]
+struct HeadLimit(usize);
+
+/// 431 for a request whose head (request line and headers) exceeds `max_header_bytes`. actix
+/// itself refuses heads above its fixed buffer (about 128 KiB); this is the configured bound.
+async fn limit_head(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    let limit = req.app_data::<HeadLimit>().map_or(usize::MAX, |l| l.0);
+    let size = req.method().as_str().len()
+        + req.uri().to_string().len()
+        + req.headers().iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum::<usize>();
+    if size > limit {
+        let response = actix_web::HttpResponse::build(
+            actix_web::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        )
+        .json(serde_json::json!({ "code": "headers-too-large" }));
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// The process-wide Prometheus recorder (installed once, shared by every app in the process).

@@ -154,8 +154,9 @@ impl DbConfig {
     /// Decodes the database settings.
     ///
     /// Defaults: `db_host` `localhost` (mysqli's default host), `db_password` empty,
-    /// `db_charset` `utf8mb4`, `table_prefix` [`DEFAULT_TABLE_PREFIX`]; at most 10
-    /// connections, 3 s to connect, 3 s to wait for a connection, 5 s per operation.
+    /// `db_charset` `utf8mb4`, `table_prefix` [`DEFAULT_TABLE_PREFIX`]; at most
+    /// `db_max_connections` connections (default 10); `db_timeout_ms` (default 2 s) to
+    /// connect, to wait for a connection, and for each operation as a whole.
     ///
     /// # Errors
     /// [`DbError::Setting`] naming the setting: `db_name` or `db_user` missing, a `db_host`
@@ -171,6 +172,7 @@ impl DbConfig {
         let user = required(settings.db_user.as_deref(), setting::DB_USER)?;
         let password = settings.db_password.clone().unwrap_or_else(|| SecretString::from(""));
         let charset = connection_charset(settings.db_charset.as_deref())?;
+        let timeout = Duration::from_millis(settings.db_timeout_ms.max(1));
         let table_prefix = settings.table_prefix.as_deref().unwrap_or(DEFAULT_TABLE_PREFIX);
         if table_prefix.is_empty() || !is_identifier(table_prefix) {
             // wp_set_wpdb_vars(): "Your table prefix must contain only numbers, letters, and
@@ -191,10 +193,10 @@ impl DbConfig {
             charset,
             table_prefix: table_prefix.to_owned(),
             default_socket: PathBuf::from(DEFAULT_SOCKET),
-            max_connections: 10,
-            connect_timeout: Duration::from_secs(3),
-            acquire_timeout: Duration::from_secs(3),
-            query_timeout: Duration::from_secs(5),
+            max_connections: settings.db_max_connections.max(1),
+            connect_timeout: timeout,
+            acquire_timeout: timeout,
+            query_timeout: timeout,
             network_id: None,
             allow_password_writes: settings.rehash_on_login,
         })

@@ -5,19 +5,36 @@ pub mod health;
 pub mod nonce;
 pub mod php_sessions;
 pub mod session;
+pub mod sessions;
 pub mod user_settings;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use wpgate_core::auth_cookie::RequestKind;
 
+use crate::proxy::TrustedProxies;
 use crate::service::RequestContext;
+
+/// [`request_context_with`] trusting proxies on loopback only (the default of
+/// `trusted_proxies`).
+pub fn request_context(req: &HttpRequest, admin_path: &str) -> RequestContext {
+    request_context_with(req, admin_path, &TrustedProxies::loopback())
+}
 
 /// The service's view of an HTTP request, honouring the proxy headers of forward-auth:
 /// `X-Forwarded-Proto` (https), `X-Forwarded-Method` (POST grace), `X-Requested-With`
 /// (AJAX grace) and `X-Forwarded-Uri` (wp-admin requests only accept the auth cookie).
-pub fn request_context(req: &HttpRequest, admin_path: &str) -> RequestContext {
+///
+/// `X-Forwarded-For` and `X-Forwarded-Proto` count only when the TCP peer is one of
+/// `proxies`; the client IP is then the rightmost untrusted hop ([`TrustedProxies`]).
+pub fn request_context_with(
+    req: &HttpRequest,
+    admin_path: &str,
+    proxies: &TrustedProxies,
+) -> RequestContext {
     let headers = req.headers();
+    let peer = req.peer_addr().map(|a| a.ip());
+    let trusted = proxies.trusts_peer(peer);
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let mut cookie_header = Vec::new();
     for value in headers.get_all(header::COOKIE) {
@@ -26,11 +43,12 @@ pub fn request_context(req: &HttpRequest, admin_path: &str) -> RequestContext {
         }
         cookie_header.extend_from_slice(value.as_bytes());
     }
-    let https = match text("x-forwarded-proto") {
+    let https = match text("x-forwarded-proto").filter(|_| trusted) {
         Some(proto) => {
             proto.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
         }
-        None => req.connection_info().scheme() == "https",
+        // Not connection_info(): it believes forwarding headers from anyone.
+        None => req.app_config().secure(),
     };
     let method = text("x-forwarded-method").unwrap_or(req.method().as_str());
     let ajax = text("x-requested-with").is_some_and(|v| v.eq_ignore_ascii_case("XMLHttpRequest"));
@@ -41,7 +59,10 @@ pub fn request_context(req: &HttpRequest, admin_path: &str) -> RequestContext {
         https,
         admin,
         kind: RequestKind { post: method.eq_ignore_ascii_case("POST"), ajax },
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        ip: peer.map(|peer| {
+            let forwarded = headers.get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
+            proxies.client_ip(peer, forwarded).to_string()
+        }),
         user_agent: text("user-agent").map(str::to_owned),
     }
 }

@@ -63,6 +63,27 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Whether the backend answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Tells every instance sharing the store that a user's sessions or row changed (the
+    /// layout's events channel, `P` + `events`); a no-op for stores without one.
+    async fn announce(&self, _event: self::redis::InvalidationEvent) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// The store's shared login-failure counters, if it has any (Redis); callers fall back to
+    /// in-process counters.
+    fn attempt_counters(
+        self: std::sync::Arc<Self>,
+    ) -> Option<std::sync::Arc<dyn crate::login_limits::AttemptCounters>> {
+        None
+    }
+
+    /// The store's audit stream, if it has one (Redis).
+    fn audit_sink(
+        self: std::sync::Arc<Self>,
+    ) -> Option<std::sync::Arc<dyn crate::audit::AuditSink>> {
+        None
+    }
 }
 
 /// A store operation that failed. The service answers 503 for every variant: a session that

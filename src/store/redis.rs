@@ -224,14 +224,19 @@ impl RedisStore {
         })
     }
 
-    /// [`RedisStore::open`] with `redis_url` and `redis_prefix` from the settings and default
-    /// options.
+    /// [`RedisStore::open`] with `redis_url`, `redis_prefix`, `store_timeout_ms` and
+    /// `redis_pool_size` from the settings, other options at their defaults.
     ///
     /// # Errors
     /// As [`RedisStore::open`]; [`OpenError::Url`] when no `redis_url` is set.
     pub fn from_settings(settings: &crate::config::Settings) -> Result<RedisStore, OpenError> {
         let url = settings.redis_url.as_ref().ok_or(OpenError::Url("redis_url is not set"))?;
-        RedisStore::open(url, &settings.redis_prefix, RedisOptions::default())
+        let options = RedisOptions {
+            timeout: Duration::from_millis(settings.store_timeout_ms),
+            pool_size: settings.redis_pool_size,
+            ..RedisOptions::default()
+        };
+        RedisStore::open(url, &settings.redis_prefix, options)
     }
 
     /// The key prefix `P`.
@@ -417,6 +422,18 @@ impl SessionStore for RedisStore {
         let cmd = redis::cmd("PING");
         let _pong: Value = self.request(Request::Command(&cmd)).await?;
         Ok(())
+    }
+
+    async fn announce(&self, event: InvalidationEvent) -> Result<(), StoreError> {
+        self.publish(event).await
+    }
+
+    fn attempt_counters(self: Arc<Self>) -> Option<Arc<dyn crate::login_limits::AttemptCounters>> {
+        Some(self)
+    }
+
+    fn audit_sink(self: Arc<Self>) -> Option<Arc<dyn crate::audit::AuditSink>> {
+        Some(self)
     }
 }
 
@@ -1074,11 +1091,15 @@ struct Scripts {
     destroy_others: Script,
     destroy_all: Script,
     list: Script,
+    login_fail: Script,
+    login_status: Script,
 }
 
 impl Scripts {
     fn new() -> Scripts {
         Scripts {
+            login_fail: Script::new(LOGIN_FAIL),
+            login_status: Script::new(LOGIN_STATUS),
             update: Script::new(UPDATE),
             destroy: Script::new(DESTROY),
             destroy_others: Script::new(DESTROY_OTHERS),
@@ -1171,6 +1192,77 @@ fn glob_escape(text: &str) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// Beyond sessions: login failure counters, the audit stream, announcements
+
+impl RedisStore {
+    /// `P` + `login-fail:` + `key` (`ip:…`, `user:…`): one key, one slot.
+    fn login_key(&self, key: &str) -> String {
+        format!("{}login-fail:{key}", self.prefix)
+    }
+}
+
+#[async_trait]
+impl crate::login_limits::AttemptCounters for RedisStore {
+    async fn status(&self, key: &str) -> Result<crate::login_limits::Counter, StoreError> {
+        let mut call = self.scripts.login_status.prepare_invoke();
+        call.key(self.login_key(key));
+        let (failures, ttl): (u64, i64) = self.request(Request::Script(&call)).await?;
+        Ok(crate::login_limits::Counter { failures, ttl: u64::try_from(ttl).unwrap_or(0) })
+    }
+
+    async fn fail(
+        &self,
+        key: &str,
+        window: u64,
+        threshold: u64,
+        ban: u64,
+    ) -> Result<crate::login_limits::Counter, StoreError> {
+        let mut call = self.scripts.login_fail.prepare_invoke();
+        call.key(self.login_key(key)).arg(window).arg(threshold).arg(ban);
+        let (failures, ttl): (u64, i64) = self.request(Request::Script(&call)).await?;
+        Ok(crate::login_limits::Counter { failures, ttl: u64::try_from(ttl).unwrap_or(0) })
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.login_key(key));
+        let _: i64 = self.request(Request::Command(&cmd)).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl crate::audit::AuditSink for RedisStore {
+    async fn append_audit(
+        &self,
+        stream: &str,
+        maxlen: u64,
+        fields: &[(&'static str, String)],
+    ) -> Result<(), StoreError> {
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(format!("{}{stream}", self.prefix)).arg("MAXLEN").arg("~").arg(maxlen).arg("*");
+        for (name, value) in fields {
+            cmd.arg(*name).arg(value);
+        }
+        let _id: Value = self.request(Request::Command(&cmd)).await?;
+        Ok(())
+    }
+}
+
+/// login_fail: KEYS[1] = counter ; ARGV = window, threshold, ban (seconds).
+const LOGIN_FAIL: &str = r#"local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if n >= tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return {n, redis.call('TTL', KEYS[1])}
+"#;
+
+/// login_status: KEYS[1] = counter.
+const LOGIN_STATUS: &str = r#"local n = redis.call('GET', KEYS[1])
+if not n then return {0, 0} end
+return {tonumber(n), redis.call('TTL', KEYS[1])}
+"#;
 
 #[cfg(test)]
 mod tests {
