@@ -32,6 +32,13 @@ pub struct ServeArgs {
     /// Log format ($WPGATE_LOG_FORMAT).
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// The wp-config.php holding the keys and salts before a rotation
+    /// ($WPGATE_PREVIOUS_WP_CONFIG; needs --previous-salts-until).
+    #[arg(long, value_name = "PATH")]
+    pub previous_wp_config: Option<std::path::PathBuf>,
+    /// Unix time until which the previous salts are accepted ($WPGATE_PREVIOUS_SALTS_UNTIL).
+    #[arg(long, value_name = "UNIX_TIME")]
+    pub previous_salts_until: Option<i64>,
 }
 
 /// Loads the settings, connects the dependencies and serves until stopped.
@@ -45,7 +52,12 @@ pub fn run(args: ServeArgs, global: &GlobalArgs) -> Result<ExitCode> {
             .set("redis_prefix", args.redis_prefix.clone())
             .set("sessions", args.sessions.map(|s| format!("{s:?}").to_lowercase()))
             .set("log_format", args.log_format.map(|f| format!("{f:?}").to_lowercase()))
-            .set("rehash_on_login", args.rehash_on_login.then_some(true));
+            .set("rehash_on_login", args.rehash_on_login.then_some(true))
+            .set(
+                "previous_wp_config",
+                args.previous_wp_config.as_ref().map(|p| p.display().to_string()),
+            )
+            .set("previous_salts_until", args.previous_salts_until);
     })?;
     let settings = loaded.settings;
     telemetry::init(settings.log_format);
