@@ -158,10 +158,15 @@ impl PrivateMariaDb {
     pub fn start() -> PrivateMariaDb {
         let dir = TempDir::new("mariadb");
         let data = dir.path().join("data");
+        // A temporary directory of its own: parallel instances must not share /tmp's
+        // temporary tables.
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
         let user = current_user();
         let out = Command::new("mariadb-install-db")
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .arg(format!("--user={user}"))
             .arg("--auth-root-authentication-method=normal")
             .arg("--skip-test-db")
@@ -189,6 +194,7 @@ impl PrivateMariaDb {
         let child = Command::new("mariadbd")
             .arg("--no-defaults")
             .arg(format!("--datadir={}", dir.join("data").display()))
+            .arg(format!("--tmpdir={}", dir.join("tmp").display()))
             .arg(format!("--user={}", current_user()))
             .arg("--bind-address=127.0.0.1")
             .arg(format!("--port={}", self.port))
