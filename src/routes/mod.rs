@@ -40,7 +40,18 @@ pub fn request_context(req: &HttpRequest, admin_path: &str) -> RequestContext {
         https,
         admin,
         kind: RequestKind { post: method.eq_ignore_ascii_case("POST"), ajax },
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
-        user_agent: text("user-agent").map(str::to_owned),
+        // Only a login records them ([`request_context_with_origin`]): validation, the hot
+        // path, skips the formatting and copying.
+        ip: None,
+        user_agent: None,
     }
+}
+
+/// [`request_context`] with the client address and `User-Agent` a new session records.
+pub fn request_context_with_origin(req: &HttpRequest, admin_path: &str) -> RequestContext {
+    let mut ctx = request_context(req, admin_path);
+    ctx.ip = req.peer_addr().map(|a| a.ip().to_string());
+    ctx.user_agent =
+        req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    ctx
 }

@@ -17,7 +17,8 @@ pub async fn login(
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let form = parse_login(&req, &body)?;
-    let ctx = app.context(&req);
+    let admin_path = app.auth.site().cookies.admin_cookie_path();
+    let ctx = super::request_context_with_origin(&req, admin_path);
     let done = app.auth.login(&ctx, form).await?;
     let now = app.auth.now();
     let mut response = HttpResponse::Ok();
