@@ -235,7 +235,9 @@ impl AuthService {
     /// # Errors
     /// [`ApiError::Unauthenticated`] when no cookie validates; [`ApiError::Unavailable`] when
     /// the user directory or the session store cannot answer (never a guess).
-    #[instrument(skip_all, fields(user_id))]
+    // Debug level: this runs on every forward-auth request, and an enabled span costs its
+    // field formatting each time (scripts/bench, docs/performance.md "Service").
+    #[instrument(level = "debug", skip_all, fields(user_id))]
     pub async fn current_user(&self, ctx: &RequestContext) -> Result<CurrentUser, ApiError> {
         let cookies = RequestCookies::parse(&ctx.cookie_header).magic_quoted();
         let config = &self.site.cookies;

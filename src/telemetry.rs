@@ -14,8 +14,13 @@ pub fn init(format: LogFormat) {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-        let builder =
-            tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        // Colours only for a terminal: escape codes do not belong in log files, and styling
+        // every span's fields costs CPU on each request.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(ansi)
+            .with_writer(std::io::stderr);
         let _ = match format {
             LogFormat::Json => builder.json().flatten_event(true).try_init(),
             LogFormat::Pretty => builder.try_init(),

@@ -6,7 +6,7 @@
 //! `X-WP-User-Id` and a fresh `X-WP-Nonce` for the REST API (`wp_rest`). `?role=editor`
 //! (repeatable: any of them) requires a role: 403 without it.
 
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use serde::Deserialize;
 
@@ -66,6 +66,13 @@ pub async fn forward_auth(
     }
 }
 
+const REMOTE_USER: HeaderName = HeaderName::from_static("remote-user");
+const REMOTE_EMAIL: HeaderName = HeaderName::from_static("remote-email");
+const REMOTE_NAME: HeaderName = HeaderName::from_static("remote-name");
+const REMOTE_GROUPS: HeaderName = HeaderName::from_static("remote-groups");
+const X_WP_USER_ID: HeaderName = HeaderName::from_static("x-wp-user-id");
+const X_WP_NONCE: HeaderName = HeaderName::from_static("x-wp-nonce");
+
 fn require_role(current: &CurrentUser, role: Option<&str>) -> Result<(), ApiError> {
     let Some(wanted) = role.filter(|r| !r.is_empty()) else { return Ok(()) };
     let ok = wanted.split(',').map(str::trim).any(|w| current.user.roles.iter().any(|r| r == w));
@@ -79,14 +86,15 @@ fn identity(
 ) -> HttpResponseBuilder {
     let user = &current.user;
     let nonce = app.auth.create_nonce(Some(current), wpgate_core::nonce::REST_ACTION);
+    // Names as constants: parsing them from text on every request shows in profiles.
     response
-        .insert_header(("Remote-User", header_safe(&user.login)))
-        .insert_header(("Remote-Email", header_safe(&user.email)))
-        .insert_header(("Remote-Name", header_safe(&user.display_name)))
-        .insert_header(("Remote-Groups", header_safe(&user.roles.join(","))))
-        .insert_header(("X-WP-User-Id", user.id.to_string()))
-        .insert_header(("X-WP-Nonce", nonce))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
+        .insert_header((REMOTE_USER, header_safe(&user.login)))
+        .insert_header((REMOTE_EMAIL, header_safe(&user.email)))
+        .insert_header((REMOTE_NAME, header_safe(&user.display_name)))
+        .insert_header((REMOTE_GROUPS, header_safe(&user.roles.join(","))))
+        .insert_header((X_WP_USER_ID, user.id.to_string()))
+        .insert_header((X_WP_NONCE, nonce))
+        .insert_header((header::CACHE_CONTROL, header::HeaderValue::from_static("no-store")));
     response
 }
 
