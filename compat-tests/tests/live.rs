@@ -434,8 +434,6 @@ async fn wpgate_destroy_others(env: &Env) -> Result<()> {
     let login = "others2_wp";
     let sessions = three_sessions(env, login, [true, false, true]).await?;
     let (browser, _) = sessions.first().context("sessions")?;
-    // TODO(hardening): POST /v1/sessions/destroy-others is being added on the hardening branch;
-    // until it is merged this check is a listed divergence.
     let r = browser.client().post(env.gate.at("/v1/sessions/destroy-others")).send().await?;
     ensure!(r.status().is_success(), "wpgate /v1/sessions/destroy-others answered {}", r.status());
     only_first_survives(env, login, &sessions).await
