@@ -26,17 +26,20 @@
 //!
 //! # Connections
 //!
-//! Connections are multiplexed and pooled ([`RedisOptions::pool_size`]). A pooled connection
+//! Connections are multiplexed. Each thread that uses the store (an actix-web worker) keeps a
+//! connection of its own, so a command never hops to another worker's runtime; beyond
+//! [`RedisOptions::pool_size`] such threads, the rest share a pool of that size. A connection
 //! is reused without a health-check round trip: when a command fails because its connection
 //! broke (Redis restarted, a Sentinel fail-over made the server read-only, a timeout), every
-//! pooled connection is retired and the command is retried once on a fresh connection. All
+//! connection (kept or pooled) is retired and the command is retried once on a fresh connection. All
 //! operations are idempotent, so the retry is safe. Every call is bounded by
 //! [`RedisOptions::timeout`].
 
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -64,7 +67,9 @@ pub struct RedisOptions {
     /// Upper bound of every store call: taking a connection (connecting if needed) plus its
     /// round trip, and each `SCAN`/`UNLINK` step of `destroy_all_for_all_users`. Default 2 s.
     pub timeout: Duration,
-    /// Most connections kept open (each is multiplexed). Default 16.
+    /// Most connections kept open (each is multiplexed): up to this many threads keep one of
+    /// their own (actix-web's workers), and further threads share a pool of this size.
+    /// Default 16.
     pub pool_size: usize,
     /// `COUNT` hint of each `SCAN` step in `destroy_all_for_all_users`, and so the most keys
     /// one `UNLINK` removes. Default 1000.
@@ -170,6 +175,10 @@ pub struct RedisStore {
     /// Connections created before the current generation are retired on their next checkout.
     generation: Arc<AtomicU64>,
     scripts: Scripts,
+    /// Identifies this store's entries in the per-thread connection cache.
+    id: u64,
+    /// Threads holding a connection of this store (at most `pool_size`).
+    thread_slots: Arc<AtomicUsize>,
 }
 
 impl RedisStore {
@@ -221,6 +230,8 @@ impl RedisStore {
             pool,
             generation,
             scripts: Scripts::new(),
+            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+            thread_slots: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -558,21 +569,49 @@ impl RedisStore {
     }
 
     async fn attempt<T: FromRedisValue>(&self, request: &Request<'_>) -> Result<T, Failure> {
+        if let Some(mut raw) = self.thread_connection().await? {
+            return run(&mut raw, request).await.map_err(Failure::Redis);
+        }
         let mut conn = self.pool.get().await.map_err(Failure::Pool)?;
-        let result = match request {
-            Request::Command(cmd) => cmd.query_async(&mut conn.raw).await,
-            Request::Script(call) => call.invoke_async(&mut conn.raw).await,
-            Request::Routed(cmd, routing) => match &mut conn.raw {
-                RawConnection::Cluster(cluster) => {
-                    match cluster.route_command((*cmd).clone(), (*routing).clone()).await {
-                        Ok(value) => T::from_redis_value(value).map_err(RedisError::from),
-                        Err(e) => Err(e),
-                    }
+        run(&mut conn.raw, request).await.map_err(Failure::Redis)
+    }
+
+    /// This thread's connection to the store, made on first use. actix-web runs one
+    /// single-threaded runtime per worker, and a multiplexed connection's driver task lives on
+    /// the runtime that made it: a connection shared by the workers makes every command hop
+    /// between threads. At most `pool_size` threads get one; further threads share the pool.
+    async fn thread_connection(&self) -> Result<Option<RawConnection>, Failure> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let cached = THREAD_CONNECTIONS.with_borrow(|conns| {
+            conns.iter().find(|c| c.store == self.id).map(|c| (c.generation, c.raw.clone()))
+        });
+        match cached {
+            Some((g, raw)) if g == generation => return Ok(Some(raw)),
+            // Retired after a failure: replaced below (the old entry's slot is given back then).
+            Some(_) => {
+                self.thread_slots.fetch_add(1, Ordering::AcqRel);
+            }
+            None => {
+                let claimed = self.thread_slots.fetch_update(
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                    |n| (n < self.options.pool_size).then_some(n + 1),
+                );
+                if claimed.is_err() {
+                    return Ok(None);
                 }
-                RawConnection::Node(node) => cmd.query_async(node).await,
-            },
-        };
-        result.map_err(Failure::Redis)
+            }
+        }
+        let slot = ThreadSlot(Arc::clone(&self.thread_slots));
+        let config =
+            AsyncConnectionConfig::new().set_connection_timeout(None).set_response_timeout(None);
+        let raw = self.target.connect(&config).await.map_err(Failure::Redis)?;
+        THREAD_CONNECTIONS.with_borrow_mut(|conns| {
+            // Dropping a replaced entry gives its slot back; the new entry keeps this one.
+            conns.retain(|c| c.store != self.id);
+            conns.push(ThreadConnection { store: self.id, generation, raw: raw.clone(), _slot: slot });
+        });
+        Ok(Some(raw))
     }
 
     fn retire_connections(&self) {
@@ -661,6 +700,49 @@ impl RedisStore {
 }
 
 /// Errors after which a connection must not be reused.
+/// Sends one request on `raw`.
+async fn run<T: FromRedisValue>(raw: &mut RawConnection, request: &Request<'_>) -> RedisResult<T> {
+    match request {
+        Request::Command(cmd) => cmd.query_async(raw).await,
+        Request::Script(call) => call.invoke_async(raw).await,
+        Request::Routed(cmd, routing) => match raw {
+            RawConnection::Cluster(cluster) => {
+                match cluster.route_command((*cmd).clone(), (*routing).clone()).await {
+                    Ok(value) => T::from_redis_value(value).map_err(RedisError::from),
+                    Err(e) => Err(e),
+                }
+            }
+            RawConnection::Node(node) => cmd.query_async(node).await,
+        },
+    }
+}
+
+thread_local! {
+    /// Each store's connection on this thread ([`RedisStore::thread_connection`]).
+    static THREAD_CONNECTIONS: RefCell<Vec<ThreadConnection>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Tells stores apart in [`THREAD_CONNECTIONS`].
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A store's connection kept by one thread.
+struct ThreadConnection {
+    store: u64,
+    generation: u64,
+    raw: RawConnection,
+    /// Held for as long as the connection is kept (given back when the thread ends).
+    _slot: ThreadSlot,
+}
+
+/// One of a store's `pool_size` thread-connection slots, given back on drop.
+struct ThreadSlot(Arc<AtomicUsize>);
+
+impl Drop for ThreadSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 fn broken_connection(e: &RedisError) -> bool {
     e.is_io_error()
         || e.is_connection_dropped()
@@ -909,6 +991,7 @@ fn client(
 }
 
 /// A connection of either kind, usable by commands and scripts alike.
+#[derive(Clone)]
 enum RawConnection {
     Node(MultiplexedConnection),
     Cluster(ClusterConnection),
