@@ -36,9 +36,9 @@
 //! [`RedisOptions::timeout`].
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -592,11 +592,10 @@ impl RedisStore {
                 self.thread_slots.fetch_add(1, Ordering::AcqRel);
             }
             None => {
-                let claimed = self.thread_slots.fetch_update(
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                    |n| (n < self.options.pool_size).then_some(n + 1),
-                );
+                let claimed =
+                    self.thread_slots.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                        (n < self.options.pool_size).then_some(n + 1)
+                    });
                 if claimed.is_err() {
                     return Ok(None);
                 }
@@ -609,7 +608,12 @@ impl RedisStore {
         THREAD_CONNECTIONS.with_borrow_mut(|conns| {
             // Dropping a replaced entry gives its slot back; the new entry keeps this one.
             conns.retain(|c| c.store != self.id);
-            conns.push(ThreadConnection { store: self.id, generation, raw: raw.clone(), _slot: slot });
+            conns.push(ThreadConnection {
+                store: self.id,
+                generation,
+                raw: raw.clone(),
+                _slot: slot,
+            });
         });
         Ok(Some(raw))
     }
