@@ -120,7 +120,12 @@ pub struct AuthService {
     /// Bounds the password hashes computed at once (CPU-heavy, on the blocking pool).
     hash_permits: Arc<tokio::sync::Semaphore>,
     proxies: crate::proxy::TrustedProxies,
+    /// Users re-read after a failed HMAC in the last second ([`AuthService::may_recheck`]).
+    rechecks: moka::future::Cache<u64, ()>,
 }
+
+/// Most users re-read at once after a failed HMAC (each at most once a second).
+const RECHECKS_TRACKED: u64 = 1024;
 
 /// How long a login waits for a hashing slot before answering 503.
 const HASH_PERMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -170,6 +175,10 @@ impl AuthService {
             previous_salts: None,
             hash_permits: Arc::new(tokio::sync::Semaphore::new(32)),
             proxies: crate::proxy::TrustedProxies::loopback(),
+            rechecks: moka::future::Cache::builder()
+                .max_capacity(RECHECKS_TRACKED)
+                .time_to_live(std::time::Duration::from_secs(1))
+                .build(),
         }
     }
 
@@ -281,24 +290,28 @@ impl AuthService {
         let value = std::str::from_utf8(value).map_err(|_| CookieError::Malformed)?;
         let cookie = AuthCookie::parse(value)?;
         cookie.check_expiry(now, kind, version)?;
-        let user = self
+        let mut user = self
             .users
             .by_login(cookie.username())
             .await
             .map_err(|e| Rejection::Unavailable(ApiError::Unavailable(e.into())))?
             .ok_or(CookieError::UnknownUser)?;
-        let pass = user.pass.to_str().ok_or(CookieError::BadHmac)?;
-        match cookie.verify_hmac(&self.site.salts, scheme, pass, version) {
-            Err(CookieError::BadHmac) => match self.previous_salts_at(now) {
-                // A cookie made before the salts were rotated (docs/operations.md).
-                Some(previous) => {
-                    cookie.verify_hmac(previous, scheme, pass, version)?;
-                    metrics::counter!("wpgate_previous_salts_accepted_total", "kind" => "cookie")
-                        .increment(1);
-                }
-                None => return Err(CookieError::BadHmac.into()),
-            },
-            other => other?,
+        if let Err(e) = self.check_hmac(&cookie, scheme, &user, now) {
+            // The cached row may predate a password change nobody announced (stock
+            // WordPress, or its rehash at login): read it once more, at most once a second
+            // per user, so a forged cookie cannot make every request a database read.
+            if !matches!(e, CookieError::BadHmac) || !self.may_recheck(user.id).await {
+                return Err(e.into());
+            }
+            self.users.invalidate(user.id).await;
+            user = self
+                .users
+                .by_login(cookie.username())
+                .await
+                .map_err(|e| Rejection::Unavailable(ApiError::Unavailable(e.into())))?
+                .ok_or(CookieError::UnknownUser)?;
+            self.check_hmac(&cookie, scheme, &user, now)?;
+            metrics::counter!("wpgate_user_rechecks_total", "outcome" => "accepted").increment(1);
         }
         let verifier = cookie.verifier();
         let session = self
@@ -316,6 +329,41 @@ impl AuthService {
             session,
             nonce_token: String::new(),
         })
+    }
+
+    /// The cookie's HMAC against `user`'s hash, with the current salts or, during a rotation,
+    /// the previous ones.
+    fn check_hmac(
+        &self,
+        cookie: &AuthCookie<'_>,
+        scheme: Scheme,
+        user: &User,
+        now: i64,
+    ) -> Result<(), CookieError> {
+        let version = self.site.version;
+        let pass = user.pass.to_str().ok_or(CookieError::BadHmac)?;
+        match cookie.verify_hmac(&self.site.salts, scheme, pass, version) {
+            Err(CookieError::BadHmac) => match self.previous_salts_at(now) {
+                // A cookie made before the salts were rotated (docs/operations.md).
+                Some(previous) => {
+                    cookie.verify_hmac(previous, scheme, pass, version)?;
+                    metrics::counter!("wpgate_previous_salts_accepted_total", "kind" => "cookie")
+                        .increment(1);
+                    Ok(())
+                }
+                None => Err(CookieError::BadHmac),
+            },
+            other => other,
+        }
+    }
+
+    /// Whether a cookie that failed its HMAC may re-read user `id` from the database: once
+    /// a second per user, for at most [`RECHECKS_TRACKED`] users at a time.
+    async fn may_recheck(&self, id: u64) -> bool {
+        if self.rechecks.entry_count() >= RECHECKS_TRACKED {
+            return false;
+        }
+        self.rechecks.entry(id).or_insert(()).await.is_fresh()
     }
 
     /// `wp_signon()`: checks the credentials, creates a session and returns the cookies
