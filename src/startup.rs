@@ -174,6 +174,10 @@ impl Application {
                 .app_data(web::JsonConfig::default().limit(body_limit))
                 .app_data(web::FormConfig::default().limit(body_limit))
                 .app_data(HeadLimit(head_limit))
+                .wrap(
+                    middleware::ErrorHandlers::new()
+                        .handler(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, body_too_large),
+                )
                 .wrap(middleware::from_fn(limit_head))
                 .wrap(middleware::from_fn(record_metrics))
                 .wrap(TracingLogger::default())
@@ -285,6 +289,18 @@ pub fn hardened(settings: &Settings, parts: Parts) -> Result<AuthService> {
 /// `max_header_bytes`, as app data for [`limit_head`].
 #[derive(Debug, Clone, Copy)]
 struct HeadLimit(usize);
+
+/// 413 with a stable code, like every other 4xx (actix's own answer is plain text).
+fn body_too_large<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<middleware::ErrorHandlerResponse<B>> {
+    let (req, _) = res.into_parts();
+    let response = actix_web::HttpResponse::PayloadTooLarge()
+        .json(serde_json::json!({ "code": "body-too-large" }));
+    Ok(middleware::ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
 
 /// 431 for a request whose head (request line and headers) exceeds `max_header_bytes`. actix
 /// itself refuses heads above its fixed buffer (about 128 KiB); this is the configured bound.

@@ -193,7 +193,8 @@ async fn oversized_bodies_and_heads_are_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 413);
+    let r = answer(r).await;
+    assert_eq!((r.status, r.code()), (413, "body-too-large"));
     let r = answer(
         app.client
             .get(app.url("/v1/session"))
