@@ -2,16 +2,17 @@
 //!
 //! This is the value encoding inside PHP sessions (see [`crate::php_session`]) and many
 //! WordPress options. The model ([`Value`]) keeps everything the format can say: byte strings
-//! (not UTF-8), ordered arrays with integer and string keys, objects with their mangled
-//! property names (`\0*\0prot`, `\0Class\0priv`, so two private properties of the same name
-//! survive), `C:` payloads, enum cases and unresolved `R:`/`r:` references with PHP's slot
-//! numbering. PHP's output decodes and re-encodes to the same bytes.
+//! ([`PhpString`], not UTF-8), ordered arrays with integer and string keys, objects with their
+//! mangled property names (`\0*\0prot`, `\0Class\0priv`, so two private properties of the
+//! same name survive), `C:` payloads, enum cases and unresolved `R:`/`r:` references with
+//! PHP's slot numbering. PHP's output decodes and re-encodes to the same bytes.
 //!
 //! | item | mirrors |
 //! |---|---|
 //! | [`unserialize`], [`Unserializer`] | `unserialize()`, ext/standard/var_unserializer.re |
 //! | [`serialize`] | `serialize()`, ext/standard/var.c |
 //! | [`Key::normalized`] | array key rules, `ZEND_HANDLE_NUMERIC_STR` |
+//! | [`PhpString`] | a PHP string (`zend_string`), short ones inline |
 //! | [`ClassTable`] | the classes a PHP application has loaded |
 //! | [`to_plain_json`], [`to_tagged_json`] | a JSON view for APIs |
 //! | [`to_value`], [`from_value`] | serde for plain Rust data stored as PHP arrays |
@@ -36,6 +37,7 @@ mod class;
 pub(crate) mod de;
 mod float;
 mod json;
+mod php_string;
 mod ser;
 mod serde_impl;
 mod value;
@@ -46,6 +48,7 @@ pub use de::{
     DEFAULT_MAX_DEPTH, UnserializeError, UnserializeErrorKind, Unserializer, unserialize,
 };
 pub use json::{JsonError, from_plain_json, from_tagged_json, to_plain_json, to_tagged_json};
+pub use php_string::PhpString;
 pub use ser::{SerializeError, serialize, serialize_into};
 pub use serde_impl::{SerdeError, ValueDeserializer, from_value, to_value};
 pub use value::{Custom, EnumCase, Key, KeyRef, Object, PropertyName, Value, Visibility};
