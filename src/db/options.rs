@@ -167,7 +167,7 @@ fn name_value(
 /// inside it. Other unserialized types are kept as stored text.
 fn maybe_unserialize_text(stored: Vec<u8>) -> String {
     match maybe_unserialize(&stored) {
-        Some(Value::Str(inner)) => lossy(inner),
+        Some(Value::Str(inner)) => lossy(inner.into_vec()),
         _ => lossy(stored),
     }
 }

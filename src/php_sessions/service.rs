@@ -160,7 +160,7 @@ pub fn plain_json(session: &Session) -> Result<Json, PhpSessionError> {
     for (k, v) in session.vars() {
         let name = match k {
             Key::Int(i) => i.to_string(),
-            Key::Str(s) => String::from_utf8(s.clone()).map_err(|_| {
+            Key::Str(s) => s.as_str().map(str::to_owned).ok_or_else(|| {
                 PhpSessionError::NotPlain(wpgate_core::php_serialize::JsonError::NotPlain {
                     path: "/".into(),
                     what: "a non-UTF-8 name",

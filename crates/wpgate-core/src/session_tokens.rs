@@ -140,7 +140,7 @@ impl Session {
             session.set("ip", Value::from(ip));
         }
         if let Some(ua) = origin.user_agent.filter(|ua| php_non_empty(ua)) {
-            session.set("ua", Value::Str(stripslashes(ua.as_bytes())));
+            session.set("ua", Value::Str(stripslashes(ua.as_bytes()).into()));
         }
         session.set("login", Value::Int(now));
         session

@@ -19,6 +19,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::de::survivors;
+use super::php_string::PhpString;
 use super::value::{Key, KeyRef, Value};
 
 /// How the top-level values were held.
@@ -97,7 +98,7 @@ struct Index<'v> {
     /// Object identity of the slot's value (the slot of its `O:`/`C:` or first `E:`), or NONE.
     objid: Vec<u32>,
     slot_of: HashMap<*const Value, u32>,
-    enum_ids: HashMap<(Vec<u8>, Vec<u8>), u32>,
+    enum_ids: HashMap<(PhpString, PhpString), u32>,
     refs: usize,
 }
 
@@ -173,7 +174,8 @@ impl<'v> Index<'v> {
         let objid = match node {
             Value::Object(_) | Value::Custom(_) => slot,
             Value::Enum(e) => {
-                *self.enum_ids.entry((e.class.to_ascii_lowercase(), e.case.clone())).or_insert(slot)
+                let class = e.class.iter().map(u8::to_ascii_lowercase).collect();
+                *self.enum_ids.entry((class, e.case.clone())).or_insert(slot)
             }
             Value::ObjRef(t) => {
                 let k = self.refs;
@@ -352,7 +354,7 @@ impl<'v> Emitter<'_, 'v> {
         &mut self,
         entries: &'v [(Key, Value)],
         struc_array: Option<u32>,
-        class: Option<Vec<u8>>,
+        class: Option<PhpString>,
     ) -> Result<Step<'v>, CanonError> {
         self.depth += 1;
         if self.depth > self.max_depth {
@@ -382,7 +384,7 @@ struct Frame<'v> {
     out: Vec<(Key, Value)>,
     struc_array: Option<u32>,
     /// `Some(class)` for an object.
-    class: Option<Vec<u8>>,
+    class: Option<PhpString>,
     /// The key of the entry being produced, and the array to unprotect when it is done.
     pending: Option<(Key, Option<u32>)>,
 }

@@ -18,6 +18,7 @@ use thiserror::Error;
 use super::canon::{self, CanonError, RootMode};
 use super::class::{ClassTable, PhpClass};
 use super::float::parse_float;
+use super::php_string::PhpString;
 use super::value::{Custom, EnumCase, Key, KeyRef, Object, Value};
 
 /// PHP's default `unserialize_max_depth`.
@@ -233,7 +234,7 @@ enum Frame {
         key: Option<Key>,
     },
     Object {
-        class: Vec<u8>,
+        class: PhpString,
         entries: Vec<(Key, Value)>,
         remaining: usize,
         key: Option<Key>,
@@ -473,7 +474,7 @@ impl<'i, 'o> Parser<'i, 'o> {
         };
         Ok(match (mode, key) {
             (None | Some(PropMode::Magic), k) => k.into_normalized(),
-            (Some(PropMode::Plain), Key::Int(i)) => Key::Str(i.to_string().into_bytes()),
+            (Some(PropMode::Plain), Key::Int(i)) => Key::Str(i.to_string().into()),
             (_, k) => k,
         })
     }
@@ -489,7 +490,7 @@ impl<'i, 'o> Parser<'i, 'o> {
     }
 
     /// At `s:`: `s:<len>:"<bytes>";`.
-    fn string_body(&mut self, start: usize) -> Result<Vec<u8>, UnserializeError> {
+    fn string_body(&mut self, start: usize) -> Result<PhpString, UnserializeError> {
         self.pos = start + 2;
         let len = self.uiv();
         if len.is_none()
@@ -507,7 +508,7 @@ impl<'i, 'o> Parser<'i, 'o> {
             .input
             .get(self.pos..self.pos + len)
             .ok_or_else(|| self.err(start + 2, UnserializeErrorKind::InvalidLength))?
-            .to_vec();
+            .into();
         self.pos += len;
         self.expect(b'"')?;
         self.expect(b';')?;
@@ -515,7 +516,7 @@ impl<'i, 'o> Parser<'i, 'o> {
     }
 
     /// At `S:`: like `s:` but `\xx` hex escapes count as one byte.
-    fn escaped_string_body(&mut self, start: usize) -> Result<Vec<u8>, UnserializeError> {
+    fn escaped_string_body(&mut self, start: usize) -> Result<PhpString, UnserializeError> {
         self.pos = start + 2;
         let len = self.uiv();
         if len.is_none()
@@ -529,7 +530,7 @@ impl<'i, 'o> Parser<'i, 'o> {
             .and_then(|l| usize::try_from(l).ok())
             .filter(|&l| l <= self.remaining_from(self.pos))
             .ok_or_else(|| self.err(start + 2, UnserializeErrorKind::InvalidLength))?;
-        let mut out = Vec::with_capacity(len);
+        let mut out = PhpString::with_capacity(len);
         for _ in 0..len {
             let b = self
                 .byte_at(self.pos)
@@ -738,7 +739,7 @@ impl<'i, 'o> Parser<'i, 'o> {
     fn custom_object(
         &mut self,
         start: usize,
-        class: Vec<u8>,
+        class: PhpString,
         known: Option<&PhpClass>,
         is_enum: bool,
     ) -> Result<Token, UnserializeError> {
@@ -801,7 +802,7 @@ impl<'i, 'o> Parser<'i, 'o> {
                 if case.is_empty() || !case.iter().all(|&b| is_ident_byte(b)) {
                     return Err(bad(self));
                 }
-                class.to_vec()
+                class.into()
             }
             Some(table) => {
                 let c = table.lookup(class).ok_or_else(|| bad(self))?;
@@ -809,12 +810,12 @@ impl<'i, 'o> Parser<'i, 'o> {
                 if !cases.iter().any(|k| k.as_slice() == case) {
                     return Err(bad(self));
                 }
-                c.name.clone()
+                c.name.as_slice().into()
             }
         };
         self.push_slot(true, start)?;
         self.enums += 1;
-        Ok(Token::Done(Value::Enum(Box::new(EnumCase { class, case: case.to_vec() }))))
+        Ok(Token::Done(Value::Enum(Box::new(EnumCase { class, case: case.into() }))))
     }
 
     fn reference(&mut self, start: usize, object: bool) -> Result<Token, UnserializeError> {
@@ -846,14 +847,14 @@ impl<'i, 'o> Parser<'i, 'o> {
         &self,
         name: &[u8],
         start: usize,
-    ) -> Result<(Vec<u8>, Option<&'o PhpClass>), UnserializeError> {
+    ) -> Result<(PhpString, Option<&'o PhpClass>), UnserializeError> {
         if let Some(c) = self.classes.and_then(|t| t.lookup(name)) {
-            return Ok((c.name.clone(), Some(c)));
+            return Ok((c.name.as_slice().into(), Some(c)));
         }
         if !valid_class_name(name) {
             return Err(self.err(start, UnserializeErrorKind::InvalidClassName));
         }
-        Ok((name.to_vec(), None))
+        Ok((name.into(), None))
     }
 }
 
@@ -1044,6 +1045,18 @@ mod tests {
             .unwrap()
             .join()
             .unwrap();
+    }
+
+    #[test]
+    fn short_strings_are_read_inline() {
+        let v = unserialize(br#"a:1:{s:7:"user_id";s:17:"0123456789abcdefg";}"#).unwrap();
+        let Some([(Key::Str(k), Value::Str(s))]) = v.as_array() else {
+            panic!("{v:?}");
+        };
+        assert!(k.is_inline());
+        assert!(!s.is_inline());
+        let Value::Str(s) = unserialize(br#"S:4:"\61bc\64";"#).unwrap() else { panic!() };
+        assert!(s.is_inline());
     }
 
     #[test]

@@ -23,6 +23,7 @@ use serde_json::{Map, Value as Json, json};
 use thiserror::Error;
 
 use super::float::{parse_float, write_float};
+use super::php_string::PhpString;
 use super::value::{Custom, EnumCase, Key, Object, PropertyName, Value, Visibility};
 
 /// Why a value has no JSON form, or a JSON document is not a value.
@@ -134,7 +135,7 @@ pub fn from_plain_json(json: &Json) -> Result<Value, JsonError> {
             // json_decode() turns integers beyond PHP_INT_MAX into floats, too.
             None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
-        Json::String(s) => Value::Str(s.as_bytes().to_vec()),
+        Json::String(s) => Value::Str(s.as_str().into()),
         Json::Array(items) => {
             Value::list(items.iter().map(from_plain_json).collect::<Result<Vec<_>, _>>()?)
         }
@@ -222,7 +223,7 @@ pub fn from_tagged_json(json: &Json) -> Result<Value, JsonError> {
         ),
         "i" => Value::Int(int_field(json)?),
         "d" => Value::Float(float_field(json)?),
-        "s" => Value::Str(bytes_field(json)?),
+        "s" => Value::Str(bytes_field(json)?.into()),
         "a" => Value::Array(entries_field(json)?),
         "O" => Value::Object(Box::new(Object {
             class: name_field(json, "class")?,
@@ -319,13 +320,14 @@ fn bytes_field(json: &Json) -> Result<Vec<u8>, JsonError> {
         .ok_or_else(|| JsonError::malformed("missing \"b64\""))
 }
 
-fn name_field(json: &Json, field: &'static str) -> Result<Vec<u8>, JsonError> {
+fn name_field(json: &Json, field: &'static str) -> Result<PhpString, JsonError> {
     if let Some(s) = json.get(field).and_then(Json::as_str) {
-        return Ok(s.as_bytes().to_vec());
+        return Ok(s.into());
     }
     json.get(format!("{field}_b64"))
         .and_then(Json::as_str)
         .and_then(|b| BASE64.decode(b).ok())
+        .map(PhpString::from)
         .ok_or_else(|| JsonError::malformed("missing class or case name"))
 }
 
@@ -351,7 +353,7 @@ fn entries_field(json: &Json) -> Result<Vec<(Key, Value)>, JsonError> {
             };
             let key = match k.get("t").and_then(Json::as_str) {
                 Some("i") => Key::Int(int_field(k).map_err(|e| at(e.within("0")))?),
-                Some("s") => Key::Str(bytes_field(k).map_err(|e| at(e.within("0")))?),
+                Some("s") => Key::Str(bytes_field(k).map_err(|e| at(e.within("0")))?.into()),
                 _ => return Err(at(JsonError::malformed("a key is an \"i\" or \"s\" node"))),
             };
             let value = from_tagged_json(v).map_err(|e| at(e.within("1")))?;

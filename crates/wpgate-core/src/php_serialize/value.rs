@@ -2,13 +2,15 @@
 
 use std::fmt;
 
+use super::php_string::PhpString;
+
 /// A PHP value as the `serialize()` format carries it.
 ///
-/// Strings, class names and property names are byte strings (PHP strings are bytes, not
-/// UTF-8). Arrays and objects are ordered lists of entries, so insertion order and mangled
-/// property names survive a round trip. References are kept unresolved as slot numbers
-/// ([`Value::Ref`] for `R:`, [`Value::ObjRef`] for `r:`), so a decoded value re-encodes to
-/// the same bytes.
+/// Strings, class names and property names are byte strings ([`PhpString`]: PHP strings are
+/// bytes, not UTF-8; short ones are stored inline). Arrays and objects are ordered lists of
+/// entries, so insertion order and mangled property names survive a round trip. References
+/// are kept unresolved as slot numbers ([`Value::Ref`] for `R:`, [`Value::ObjRef`] for `r:`),
+/// so a decoded value re-encodes to the same bytes.
 ///
 /// Equality is structural; floats compare by bit pattern (so `-0.0 != 0.0`) except that every
 /// NaN equals every other NaN, because PHP writes them all as `NAN`.
@@ -24,7 +26,7 @@ pub enum Value {
     /// `d:…;`
     Float(f64),
     /// `s:<len>:"…";` raw bytes.
-    Str(Vec<u8>),
+    Str(PhpString),
     /// `a:<count>:{…}` entries in PHP's order.
     Array(Vec<(Key, Value)>),
     /// `O:…:{…}` a class instance (including `__serialize()` data and incomplete classes).
@@ -45,7 +47,7 @@ pub enum Key {
     /// `i:…;`
     Int(i64),
     /// `s:…;` (kept verbatim: build it with [`Key::normalized`] for PHP array semantics).
-    Str(Vec<u8>),
+    Str(PhpString),
 }
 
 /// A borrowed key for lookups: `Value::get("user_id")`, `value.get(0)`.
@@ -61,7 +63,7 @@ pub enum KeyRef<'a> {
 #[derive(Clone, PartialEq, Default)]
 pub struct Object {
     /// The class name as written (`Vg\App\Model\Account`, no leading `\`).
-    pub class: Vec<u8>,
+    pub class: PhpString,
     /// Properties (or `__serialize()` entries), names mangled as PHP writes them.
     pub entries: Vec<(Key, Value)>,
 }
@@ -70,7 +72,7 @@ pub struct Object {
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Custom {
     /// The class name.
-    pub class: Vec<u8>,
+    pub class: PhpString,
     /// The payload, raw bytes (it may contain `{`, `}`, `;`, `"`).
     pub payload: Vec<u8>,
 }
@@ -79,9 +81,9 @@ pub struct Custom {
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct EnumCase {
     /// The enum's class name.
-    pub class: Vec<u8>,
+    pub class: PhpString,
     /// The case name.
-    pub case: Vec<u8>,
+    pub case: PhpString,
 }
 
 /// A property's visibility, decoded from its mangled name.
@@ -293,7 +295,7 @@ impl Value {
 
 impl Object {
     /// An object of `class` without properties.
-    pub fn new(class: impl Into<Vec<u8>>) -> Self {
+    pub fn new(class: impl Into<PhpString>) -> Self {
         Object { class: class.into(), entries: Vec::new() }
     }
 
@@ -310,7 +312,7 @@ impl Object {
     }
 
     /// Sets a property by exact (mangled) name, in place if it exists, else appended.
-    pub fn set(&mut self, name: impl Into<Vec<u8>>, value: Value) {
+    pub fn set(&mut self, name: impl Into<PhpString>, value: Value) {
         let name = name.into();
         match self.entries.iter_mut().find(|(k, _)| same_property(k, KeyRef::Str(&name))) {
             Some(slot) => slot.1 = value,
@@ -330,11 +332,11 @@ impl Object {
 
 fn same_property(key: &Key, name: KeyRef<'_>) -> bool {
     match (key, name) {
-        (Key::Str(a), KeyRef::Str(b)) => a.as_slice() == b,
+        (Key::Str(a), KeyRef::Str(b)) => a.as_bytes() == b,
         (Key::Int(a), KeyRef::Int(b)) => *a == b,
         // PHP stores property names as strings: `i:3` and `s:1:"3"` name the same property.
         (Key::Int(i), KeyRef::Str(s)) => i.to_string().as_bytes() == s,
-        (Key::Str(s), KeyRef::Int(i)) => i.to_string().as_bytes() == s.as_slice(),
+        (Key::Str(s), KeyRef::Int(i)) => i.to_string().as_bytes() == s.as_bytes(),
     }
 }
 
@@ -372,7 +374,7 @@ impl Key {
     /// A key from bytes with PHP's array-key rule (`ZEND_HANDLE_NUMERIC_STR`): `"0"` and
     /// `-?[1-9][0-9]*` within the 64-bit range become integers, anything else (`"010"`,
     /// `"-0"`, `"+7"`, `" 7"`, `"1.5"`, `"9223372036854775808"`) stays a string.
-    pub fn normalized(bytes: impl Into<Vec<u8>>) -> Key {
+    pub fn normalized(bytes: impl Into<PhpString>) -> Key {
         let bytes = bytes.into();
         match numeric_key(&bytes) {
             Some(i) => Key::Int(i),
@@ -405,7 +407,7 @@ impl Key {
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
             Key::Int(i) => i.to_string().into_bytes(),
-            Key::Str(s) => s.clone(),
+            Key::Str(s) => s.to_vec(),
         }
     }
 
@@ -527,6 +529,13 @@ impl From<Vec<u8>> for Key {
     }
 }
 
+impl From<PhpString> for Key {
+    /// Normalised like a PHP array key.
+    fn from(s: PhpString) -> Self {
+        Key::normalized(s)
+    }
+}
+
 impl From<i64> for KeyRef<'_> {
     fn from(i: i64) -> Self {
         KeyRef::Int(i)
@@ -563,6 +572,12 @@ impl<'a> From<&'a String> for KeyRef<'a> {
     }
 }
 
+impl<'a> From<&'a PhpString> for KeyRef<'a> {
+    fn from(s: &'a PhpString) -> Self {
+        KeyRef::Str(s)
+    }
+}
+
 impl<'a> From<&'a Key> for KeyRef<'a> {
     fn from(k: &'a Key) -> Self {
         k.as_key_ref()
@@ -595,24 +610,30 @@ impl From<f64> for Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::Str(s.as_bytes().to_vec())
+        Value::Str(s.into())
     }
 }
 
 impl From<String> for Value {
     fn from(s: String) -> Self {
-        Value::Str(s.into_bytes())
+        Value::Str(s.into())
     }
 }
 
 impl From<&[u8]> for Value {
     fn from(s: &[u8]) -> Self {
-        Value::Str(s.to_vec())
+        Value::Str(s.into())
     }
 }
 
 impl From<Vec<u8>> for Value {
     fn from(s: Vec<u8>) -> Self {
+        Value::Str(s.into())
+    }
+}
+
+impl From<PhpString> for Value {
+    fn from(s: PhpString) -> Self {
         Value::Str(s)
     }
 }
@@ -733,9 +754,9 @@ mod tests {
         assert_eq!(
             v.as_array().unwrap(),
             &[
-                (Key::Str(b"a".to_vec()), Value::Int(1)),
+                (Key::Str("a".into()), Value::Int(1)),
                 (Key::Int(5), Value::Int(3)),
-                (Key::Str(b"b".to_vec()), Value::Int(4)),
+                (Key::Str("b".into()), Value::Int(4)),
             ]
         );
         assert_eq!(v.remove("5"), Some(Value::Int(3)));
@@ -750,6 +771,13 @@ mod tests {
         assert_eq!(p.mangle(), b"\0Vg\\App\0seen");
         assert_eq!(PropertyName::parse(b"\0*\0prot").visibility, Visibility::Protected);
         assert_eq!(PropertyName::parse(b"\0broken").visibility, Visibility::Public);
+    }
+
+    #[test]
+    fn strings_inline_without_growing_values_and_keys() {
+        assert!(size_of::<PhpString>() <= size_of::<Vec<u8>>());
+        assert!(size_of::<Value>() <= 32, "Value is {} bytes", size_of::<Value>());
+        assert!(size_of::<Key>() <= 32, "Key is {} bytes", size_of::<Key>());
     }
 
     #[test]

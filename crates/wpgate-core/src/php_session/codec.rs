@@ -7,8 +7,8 @@ use thiserror::Error;
 
 use crate::php_serialize::de::Parser;
 use crate::php_serialize::{
-    CanonError, Key, KeyRef, RootMode, SerializeError, UnserializeError, UnserializeErrorKind,
-    Unserializer, Value, Writer, canonicalize,
+    CanonError, Key, KeyRef, PhpString, RootMode, SerializeError, UnserializeError,
+    UnserializeErrorKind, Unserializer, Value, Writer, canonicalize,
 };
 
 /// A session serializer (`session.serialize_handler`).
@@ -186,7 +186,7 @@ impl Session {
     /// A session from `(name, value)` variables whose references are numbered as the `php`
     /// and `php_binary` serializers number them (each value a slot, from 1). A repeated name
     /// keeps its first position and takes the last value.
-    pub fn from_vars<K: Into<Vec<u8>>>(vars: impl IntoIterator<Item = (K, Value)>) -> Self {
+    pub fn from_vars<K: Into<PhpString>>(vars: impl IntoIterator<Item = (K, Value)>) -> Self {
         let mut entries: Vec<(Key, Value)> =
             vars.into_iter().map(|(k, v)| (Key::Str(k.into()), v)).collect();
         crate::php_serialize::de::dedup_entries(&mut entries);
@@ -266,11 +266,11 @@ impl Session {
                 Key::Int(n) => warnings.push(EncodeWarning::NumericKeySkipped(*n)),
                 Key::Str(name) if handler == Handler::Php && name.contains(&b'|') => {
                     // PS_SERIALIZER_ENCODE_FUNC(php) gives up: the write stores "".
-                    warnings.push(EncodeWarning::PipeInName(name.clone()));
+                    warnings.push(EncodeWarning::PipeInName(name.to_vec()));
                     return Ok(PhpEncoding { bytes: Vec::new(), warnings });
                 }
                 Key::Str(name) if handler == Handler::PhpBinary && name.len() > 127 => {
-                    warnings.push(EncodeWarning::LongNameSkipped(name.clone()));
+                    warnings.push(EncodeWarning::LongNameSkipped(name.to_vec()));
                 }
                 Key::Str(_) => keep.push(i),
             }
@@ -430,7 +430,7 @@ fn decode_vars(
 }
 
 struct ReadVars {
-    vars: Vec<(Vec<u8>, Value)>,
+    vars: Vec<(PhpString, Value)>,
     needs_canon: bool,
     saw_duplicates: bool,
     ref_offsets: Vec<usize>,
@@ -479,7 +479,7 @@ fn read_vars(
             }
         };
         let value = parser.value()?;
-        vars.push((name.to_vec(), value));
+        vars.push((name.into(), value));
     }
     Ok(ReadVars {
         vars,
@@ -489,7 +489,7 @@ fn read_vars(
     })
 }
 
-fn has_duplicate_names(vars: &[(Vec<u8>, Value)]) -> bool {
+fn has_duplicate_names(vars: &[(PhpString, Value)]) -> bool {
     if vars.len() <= 16 {
         return vars
             .iter()
@@ -498,5 +498,5 @@ fn has_duplicate_names(vars: &[(Vec<u8>, Value)]) -> bool {
             .any(|(i, (n, _))| vars.iter().take(i).any(|(o, _)| o == n));
     }
     let mut seen = std::collections::HashSet::with_capacity(vars.len());
-    !vars.iter().all(|(n, _)| seen.insert(n.as_slice()))
+    !vars.iter().all(|(n, _)| seen.insert(n.as_bytes()))
 }

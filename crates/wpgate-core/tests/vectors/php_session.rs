@@ -99,7 +99,7 @@ fn check_one_encoding(name: &str, expected: &Json, session: &Session) -> Result<
                 .iter()
                 .map(|var| {
                     let n = bytes_at(var, "name")?;
-                    Ok((Key::Str(n), tree_at(var, "value")?))
+                    Ok((Key::Str(n.into()), tree_at(var, "value")?))
                 })
                 .collect::<Result<_, String>>()?,
         ),
