@@ -440,13 +440,17 @@ impl<'i, 'o> Parser<'i, 'o> {
     fn close(&mut self, frame: Frame) -> Value {
         match frame {
             Frame::Array { mut entries, .. } => {
-                if self.dedup && dedup_entries(&mut entries) {
+                // `key()` normalised every key already.
+                if self.dedup && dedup_entries(&mut entries, true) {
                     self.saw_duplicates = true;
                 }
                 Value::Array(entries)
             }
-            Frame::Object { class, mut entries, .. } => {
-                if self.dedup && dedup_entries(&mut entries) {
+            Frame::Object { class, mut entries, mode, .. } => {
+                // Opaque property names are kept as written (`i:3` and `s:1:"3"` both), the
+                // others went through `key()`'s normalisation or are all strings.
+                let normalized = mode != PropMode::Opaque;
+                if self.dedup && dedup_entries(&mut entries, normalized) {
                     self.saw_duplicates = true;
                 }
                 Value::Object(Box::new(Object { class, entries }))
@@ -888,25 +892,36 @@ fn capacity_for(count: usize, remaining: usize) -> usize {
 
 /// Applies "the last value wins at the first position" to repeated keys (compared as PHP
 /// compares them: `i:5`, `s:1:"5"` are the same key). Returns whether anything repeated.
-pub(crate) fn dedup_entries(entries: &mut Vec<(Key, Value)>) -> bool {
+///
+/// `normalized`: every key is already in its normal form ([`Key::normalized`], or all keys
+/// are strings), so keys can be compared as they are.
+pub(crate) fn dedup_entries(entries: &mut Vec<(Key, Value)>, normalized: bool) -> bool {
     let n = entries.len();
     if n < 2 {
         return false;
     }
     let has_dup = if n <= 16 {
         // Small arrays (nearly all of them): pairwise, without allocating.
-        entries.iter().enumerate().skip(1).any(|(i, (k, _))| {
-            let k = k.as_key_ref().normalized();
-            entries.iter().take(i).any(|(o, _)| o.as_key_ref().normalized() == k)
-        })
+        if normalized {
+            entries
+                .iter()
+                .enumerate()
+                .skip(1)
+                .any(|(i, (k, _))| entries.iter().take(i).any(|(o, _)| o == k))
+        } else {
+            entries.iter().enumerate().skip(1).any(|(i, (k, _))| {
+                let k = k.as_key_ref().normalized();
+                entries.iter().take(i).any(|(o, _)| o.as_key_ref().normalized() == k)
+            })
+        }
     } else {
         let mut seen = HashSet::with_capacity(n);
-        !entries.iter().all(|(k, _)| seen.insert(k.as_key_ref().normalized()))
+        !entries.iter().all(|(k, _)| seen.insert(key_ref(k, normalized)))
     };
     if !has_dup {
         return false;
     }
-    let keys: Vec<KeyRef<'_>> = entries.iter().map(|(k, _)| k.as_key_ref().normalized()).collect();
+    let keys: Vec<KeyRef<'_>> = entries.iter().map(|(k, _)| key_ref(k, normalized)).collect();
     let plan = survivors(&keys);
     drop(keys);
     let mut old: Vec<Option<(Key, Value)>> = entries.drain(..).map(Some).collect();
@@ -921,6 +936,11 @@ pub(crate) fn dedup_entries(entries: &mut Vec<(Key, Value)>) -> bool {
         entries.push((key, value));
     }
     true
+}
+
+/// The key as PHP's array rules compare it; `normalized`: it already is in that form.
+fn key_ref(k: &Key, normalized: bool) -> KeyRef<'_> {
+    if normalized { k.as_key_ref() } else { k.as_key_ref().normalized() }
 }
 
 /// For each distinct key in first-occurrence order: (index of its first entry, index of its
@@ -1057,6 +1077,23 @@ mod tests {
         assert!(!s.is_inline());
         let Value::Str(s) = unserialize(br#"S:4:"\61bc\64";"#).unwrap() else { panic!() };
         assert!(s.is_inline());
+    }
+
+    #[test]
+    fn repeated_keys_are_compared_as_php_compares_them() {
+        assert_eq!(round(br#"a:2:{i:5;i:1;s:1:"5";i:2;}"#), br#"a:1:{i:5;i:2;}"#);
+        // Without class knowledge `i:3` and `s:1:"3"` are both kept as written, yet name the
+        // same property.
+        assert_eq!(
+            round(br#"O:8:"stdClass":3:{i:3;i:1;s:1:"x";i:2;s:1:"3";i:3;}"#),
+            br#"O:8:"stdClass":2:{i:3;i:3;s:1:"x";i:2;}"#
+        );
+        let classes = ClassTable::builtin();
+        let reader = Unserializer::new().classes(&classes);
+        let v = reader.unserialize(br#"O:8:"stdClass":2:{i:3;i:1;s:1:"3";i:2;}"#).unwrap();
+        assert_eq!(serialize(&v).unwrap(), br#"O:8:"stdClass":1:{s:1:"3";i:2;}"#);
+        let v = reader.unserialize(br#"O:11:"ArrayObject":2:{i:3;i:1;s:1:"3";i:2;}"#).unwrap();
+        assert_eq!(serialize(&v).unwrap(), br#"O:11:"ArrayObject":1:{i:3;i:2;}"#);
     }
 
     #[test]

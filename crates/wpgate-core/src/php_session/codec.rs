@@ -189,7 +189,7 @@ impl Session {
     pub fn from_vars<K: Into<PhpString>>(vars: impl IntoIterator<Item = (K, Value)>) -> Self {
         let mut entries: Vec<(Key, Value)> =
             vars.into_iter().map(|(k, v)| (Key::Str(k.into()), v)).collect();
-        crate::php_serialize::de::dedup_entries(&mut entries);
+        crate::php_serialize::de::dedup_entries(&mut entries, false);
         Session { value: Value::Array(entries), numbering: Numbering::Vars }
     }
 
@@ -396,7 +396,7 @@ fn decode_vars(
         let mut entries: Vec<(Key, Value)> =
             read.vars.into_iter().map(|(n, v)| (Key::Str(n), v)).collect();
         if dup_names {
-            crate::php_serialize::de::dedup_entries(&mut entries);
+            crate::php_serialize::de::dedup_entries(&mut entries, false);
         }
         return Ok(Session { value: Value::Array(entries), numbering: Numbering::Vars });
     }
