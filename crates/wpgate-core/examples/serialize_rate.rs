@@ -6,7 +6,7 @@
 //! ```
 //! writes the corpus to DUMP_DIR (`session.bin`: one `php`-format session; `whole.bin`: the same
 //! as `serialize($_SESSION)`; `corpus/NNNN.bin`: every serialize.json value) and prints
-//! `name ops/s MB/s` lines.
+//! `name ops/s MB/s` lines. `SERIALIZE_RATE_ONLY=<name prefix>` runs only the matching ones.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -49,7 +49,7 @@ fn vector_corpus() -> Vec<Vec<u8>> {
 }
 
 /// Runs `f` (one op = one pass) for about `secs`, returns ops/s.
-fn rate(secs: f64, mut f: impl FnMut()) -> f64 {
+fn rate(secs: f64, f: &mut dyn FnMut()) -> f64 {
     let deadline = Duration::from_secs_f64(secs);
     let start = Instant::now();
     let mut ops = 0_u64;
@@ -80,37 +80,30 @@ fn main() -> std::io::Result<()> {
             std::fs::write(dir.join("corpus").join(format!("{i:04}.bin")), c)?;
         }
     }
-    let report = |name: &str, ops: f64, bytes: usize| {
-        println!("{name:<32} {ops:>12.0} ops/s {:>8.1} MB/s", ops * bytes as f64 / 1e6);
+    // SERIALIZE_RATE_ONLY=<name prefix> runs only the matching measurements (for profiling).
+    let only = std::env::var("SERIALIZE_RATE_ONLY").unwrap_or_default();
+    let measure = |name: &str, bytes: usize, f: &mut dyn FnMut()| {
+        if name.starts_with(&only) {
+            let ops = rate(secs, f);
+            println!("{name:<32} {ops:>12.0} ops/s {:>8.1} MB/s", ops * bytes as f64 / 1e6);
+        }
     };
-    report(
-        "session_decode php",
-        rate(secs, || drop(black_box(Session::decode(Handler::Php, black_box(&session))))),
-        session.len(),
-    );
-    report(
-        "session_encode php",
-        rate(secs, || drop(black_box(black_box(&decoded).encode(Handler::Php)))),
-        session.len(),
-    );
-    report(
-        "unserialize session array",
-        rate(secs, || drop(black_box(unserialize(black_box(&whole))))),
-        whole.len(),
-    );
-    report(
-        "serialize session array",
-        rate(secs, || drop(black_box(serialize(black_box(&value))))),
-        whole.len(),
-    );
-    report(
-        &format!("unserialize corpus ({} values)", corpus.len()),
-        rate(secs, || {
-            for c in &corpus {
-                drop(black_box(unserialize(black_box(c))));
-            }
-        }),
-        corpus_bytes,
-    );
+    measure("session_decode php", session.len(), &mut || {
+        drop(black_box(Session::decode(Handler::Php, black_box(&session))));
+    });
+    measure("session_encode php", session.len(), &mut || {
+        drop(black_box(black_box(&decoded).encode(Handler::Php)));
+    });
+    measure("unserialize session array", whole.len(), &mut || {
+        drop(black_box(unserialize(black_box(&whole))));
+    });
+    measure("serialize session array", whole.len(), &mut || {
+        drop(black_box(serialize(black_box(&value))));
+    });
+    measure(&format!("unserialize corpus ({} values)", corpus.len()), corpus_bytes, &mut || {
+        for c in &corpus {
+            drop(black_box(unserialize(black_box(c))));
+        }
+    });
     Ok(())
 }

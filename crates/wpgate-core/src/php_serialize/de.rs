@@ -228,16 +228,15 @@ enum PropMode {
 }
 
 enum Frame {
+    /// Entries so far: the last one's value is the one being read while a child is open.
     Array {
         entries: Vec<(Key, Value)>,
         remaining: usize,
-        key: Option<Key>,
     },
     Object {
         class: PhpString,
         entries: Vec<(Key, Value)>,
         remaining: usize,
-        key: Option<Key>,
         mode: PropMode,
     },
 }
@@ -245,6 +244,19 @@ enum Frame {
 enum Token {
     Done(Value),
     Open(Frame),
+}
+
+impl Token {
+    /// Writes a complete value to `slot`; hands back a container to fill.
+    fn store(self, slot: &mut Value) -> Option<Frame> {
+        match self {
+            Token::Done(v) => {
+                *slot = v;
+                None
+            }
+            Token::Open(frame) => Some(frame),
+        }
+    }
 }
 
 /// The parser state shared by every value of one document (session decoders read several
@@ -395,32 +407,36 @@ impl<'i, 'o> Parser<'i, 'o> {
     }
 
     fn value_with(&mut self, stack: &mut Vec<Frame>) -> Result<Value, UnserializeError> {
+        // Every value is written straight into its place (the root, or the entry pushed with
+        // its key): moving freshly built values through temporaries showed in profiles.
+        let mut root = Value::Null;
         loop {
-            if let Some(frame) = stack.last_mut() {
-                let mode = match frame {
-                    Frame::Array { .. } => None,
-                    Frame::Object { mode, .. } => Some(*mode),
-                };
-                let key = self.key(mode)?;
-                match frame {
-                    Frame::Array { key: k, .. } | Frame::Object { key: k, .. } => *k = Some(key),
+            let depth = stack.len();
+            let slot = match stack.last_mut() {
+                Some(frame) => {
+                    let (entries, mode) = match frame {
+                        Frame::Array { entries, .. } => (entries, None),
+                        Frame::Object { entries, mode, .. } => (entries, Some(*mode)),
+                    };
+                    let key = self.key(mode)?;
+                    entries.push((key, Value::Null));
+                    match entries.last_mut() {
+                        Some((_, slot)) => slot,
+                        None => return Err(self.err(self.pos, UnserializeErrorKind::UnexpectedEnd)),
+                    }
                 }
-            }
-            let mut done = match self.token(stack.len())? {
-                Token::Done(v) => v,
-                Token::Open(frame) => {
-                    stack.push(frame);
-                    continue;
-                }
+                None => &mut root,
             };
+            if let Some(frame) = self.token(depth, slot)? {
+                stack.push(frame);
+                continue;
+            }
             loop {
                 let Some(frame) = stack.last_mut() else {
-                    return Ok(done);
+                    return Ok(root);
                 };
                 let remaining = match frame {
-                    Frame::Array { entries, remaining, key }
-                    | Frame::Object { entries, remaining, key, .. } => {
-                        entries.push((key.take().unwrap_or(Key::Int(0)), done));
+                    Frame::Array { remaining, .. } | Frame::Object { remaining, .. } => {
                         *remaining = remaining.saturating_sub(1);
                         *remaining
                     }
@@ -432,7 +448,16 @@ impl<'i, 'o> Parser<'i, 'o> {
                 let Some(frame) = stack.pop() else {
                     return Err(self.err(self.pos, UnserializeErrorKind::UnexpectedEnd));
                 };
-                done = self.close(frame);
+                let done = self.close(frame);
+                let parent_slot = match stack.last_mut() {
+                    Some(Frame::Array { entries, .. } | Frame::Object { entries, .. }) => {
+                        entries.last_mut().map(|(_, v)| v)
+                    }
+                    None => Some(&mut root),
+                };
+                if let Some(slot) = parent_slot {
+                    *slot = done;
+                }
             }
         }
     }
@@ -468,7 +493,7 @@ impl<'i, 'o> Parser<'i, 'o> {
                 self.pos += 2;
                 Key::Int(self.int_body(start)?)
             }
-            (Some(b's'), true) => Key::Str(self.string_body(start)?),
+            (Some(b's'), true) => Key::Str(self.string_body(start)?.into()),
             (Some(b'S'), true) => Key::Str(self.escaped_string_body(start)?),
             (Some(b'}'), _) => {
                 return Err(self.err(start, UnserializeErrorKind::UnexpectedCloseBrace));
@@ -494,7 +519,7 @@ impl<'i, 'o> Parser<'i, 'o> {
     }
 
     /// At `s:`: `s:<len>:"<bytes>";`.
-    fn string_body(&mut self, start: usize) -> Result<PhpString, UnserializeError> {
+    fn string_body(&mut self, start: usize) -> Result<&'i [u8], UnserializeError> {
         self.pos = start + 2;
         let len = self.uiv();
         if len.is_none()
@@ -511,8 +536,7 @@ impl<'i, 'o> Parser<'i, 'o> {
         let bytes = self
             .input
             .get(self.pos..self.pos + len)
-            .ok_or_else(|| self.err(start + 2, UnserializeErrorKind::InvalidLength))?
-            .into();
+            .ok_or_else(|| self.err(start + 2, UnserializeErrorKind::InvalidLength))?;
         self.pos += len;
         self.expect(b'"')?;
         self.expect(b';')?;
@@ -557,8 +581,8 @@ impl<'i, 'o> Parser<'i, 'o> {
         Ok(out)
     }
 
-    /// One value token; containers with content come back as a frame to fill.
-    fn token(&mut self, depth: usize) -> Result<Token, UnserializeError> {
+    /// One value token, written to `slot`; containers with content come back as a frame to fill.
+    fn token(&mut self, depth: usize, slot: &mut Value) -> Result<Option<Frame>, UnserializeError> {
         let start = self.pos;
         let Some(tag) = self.byte_at(start) else {
             return Err(self.err(start, UnserializeErrorKind::UnexpectedEnd));
@@ -572,7 +596,8 @@ impl<'i, 'o> Parser<'i, 'o> {
             }
             self.pos += 2;
             self.push_slot(false, start)?;
-            return Ok(Token::Done(Value::Null));
+            *slot = Value::Null;
+            return Ok(None);
         }
         if self.byte_at(start + 1) != Some(b':') {
             let kind = if start + 1 >= self.input.len() {
@@ -591,13 +616,15 @@ impl<'i, 'o> Parser<'i, 'o> {
                 };
                 self.pos = start + 4;
                 self.push_slot(false, start)?;
-                Ok(Token::Done(Value::Bool(v)))
+                *slot = Value::Bool(v);
+                Ok(None)
             }
             b'i' => {
                 self.pos = start + 2;
                 let v = self.int_body(start)?;
                 self.push_slot(false, start)?;
-                Ok(Token::Done(Value::Int(v)))
+                *slot = Value::Int(v);
+                Ok(None)
             }
             b'd' => {
                 let body = start + 2;
@@ -614,22 +641,25 @@ impl<'i, 'o> Parser<'i, 'o> {
                     .ok_or_else(|| self.err(start, UnserializeErrorKind::InvalidFloat))?;
                 self.pos = end + 1;
                 self.push_slot(false, start)?;
-                Ok(Token::Done(Value::Float(v)))
+                *slot = Value::Float(v);
+                Ok(None)
             }
             b's' => {
                 let v = self.string_body(start)?;
                 self.push_slot(false, start)?;
-                Ok(Token::Done(Value::Str(v)))
+                *slot = Value::Str(v.into());
+                Ok(None)
             }
             b'S' => {
                 let v = self.escaped_string_body(start)?;
                 self.push_slot(false, start)?;
-                Ok(Token::Done(Value::Str(v)))
+                *slot = Value::Str(v);
+                Ok(None)
             }
-            b'a' => self.array(start, depth),
-            b'O' | b'C' => self.object(start, depth, tag == b'C'),
-            b'E' => self.enum_case(start),
-            b'R' | b'r' => self.reference(start, tag == b'r'),
+            b'a' => self.array(start, depth).map(|t| t.store(slot)),
+            b'O' | b'C' => self.object(start, depth, tag == b'C').map(|t| t.store(slot)),
+            b'E' => self.enum_case(start).map(|t| t.store(slot)),
+            b'R' | b'r' => self.reference(start, tag == b'r').map(|t| t.store(slot)),
             _ => Err(self.err(start, UnserializeErrorKind::UnknownTag)),
         }
     }
@@ -662,7 +692,6 @@ impl<'i, 'o> Parser<'i, 'o> {
         Ok(Token::Open(Frame::Array {
             entries: Vec::with_capacity(capacity_for(count, self.remaining_from(self.pos))),
             remaining: count,
-            key: None,
         }))
     }
 
@@ -734,7 +763,6 @@ impl<'i, 'o> Parser<'i, 'o> {
             class,
             entries: Vec::with_capacity(capacity_for(count, self.remaining_from(self.pos))),
             remaining: count,
-            key: None,
             mode,
         }))
     }

@@ -27,16 +27,18 @@ pub(crate) fn write_float(v: f64, out: &mut Vec<u8>) {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),
     };
-    let (digits, point) = shortest_digits(text);
+    let mut buf = [0_u8; 32];
+    let (digits, point) = shortest_digits(text, &mut buf);
     if neg {
         out.push(b'-');
     }
-    layout(&digits, point, out);
+    layout(digits, point, out);
 }
 
 /// Splits ryu's text (`"1.5e-7"`, `"0.001"`, `"123.0"`) into significant digits without
-/// leading or trailing zeros and the decimal point position `P` (value = `0.D × 10^P`).
-fn shortest_digits(text: &[u8]) -> (Vec<u8>, i32) {
+/// leading or trailing zeros (written to `buf`: ryu prints at most 17 of them) and the
+/// decimal point position `P` (value = `0.D × 10^P`).
+fn shortest_digits<'b>(text: &[u8], buf: &'b mut [u8; 32]) -> (&'b [u8], i32) {
     let (mantissa, exp) = match text.iter().position(|&b| b == b'e' || b == b'E') {
         Some(e) => {
             let (m, rest) = text.split_at(e);
@@ -49,13 +51,22 @@ fn shortest_digits(text: &[u8]) -> (Vec<u8>, i32) {
         None => (text, 0),
     };
     let int_len = mantissa.iter().position(|&b| b == b'.').unwrap_or(mantissa.len());
-    let mut digits: Vec<u8> = mantissa.iter().copied().filter(u8::is_ascii_digit).collect();
     let mut point = i32::try_from(int_len).unwrap_or(0) + exp;
-    let leading = digits.iter().take_while(|&&d| d == b'0').count();
-    digits.drain(..leading);
-    point -= i32::try_from(leading).unwrap_or(0);
-    while digits.last() == Some(&b'0') {
-        digits.pop();
+    let mut len = 0;
+    for &d in mantissa.iter().filter(|d| d.is_ascii_digit()) {
+        if len == 0 && d == b'0' {
+            // A leading zero: the point moves instead.
+            point -= 1;
+            continue;
+        }
+        if let Some(slot) = buf.get_mut(len) {
+            *slot = d;
+            len += 1;
+        }
+    }
+    let mut digits = buf.get(..len).unwrap_or_default();
+    while let Some((&b'0', rest)) = digits.split_last() {
+        digits = rest;
     }
     (digits, point)
 }

@@ -26,7 +26,7 @@ use super::value::{Key, Value};
 /// # Errors
 /// [`SerializeError`] when PHP could not read the result back.
 pub fn serialize(value: &Value) -> Result<Vec<u8>, SerializeError> {
-    let mut w = Writer::new(Vec::new());
+    let mut w = Writer::new(Vec::with_capacity(256));
     w.value(value)?;
     Ok(w.into_inner())
 }

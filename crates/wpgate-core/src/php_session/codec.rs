@@ -255,7 +255,7 @@ impl Session {
         };
         if handler == Handler::PhpSerialize {
             let value = self.renumbered(Numbering::Whole, &[])?;
-            let mut w = Writer::new(Vec::new());
+            let mut w = Writer::new(Vec::with_capacity(256));
             w.value(value.as_ref().unwrap_or(&self.value))?;
             return Ok(PhpEncoding { bytes: w.into_inner(), warnings: Vec::new() });
         }
@@ -280,7 +280,7 @@ impl Session {
             Some(Value::Array(e)) => e.iter().map(|(_, v)| v).collect(),
             _ => keep.iter().filter_map(|&i| entries.get(i).map(|(_, v)| v)).collect(),
         };
-        let mut w = Writer::new(Vec::new());
+        let mut w = Writer::new(Vec::with_capacity(256));
         for (&i, value) in keep.iter().zip(values) {
             let Some((Key::Str(name), _)) = entries.get(i) else {
                 continue;
@@ -393,8 +393,7 @@ fn decode_vars(
     let mut read = read_vars(handler, bytes, reader, true)?;
     let dup_names = has_duplicate_names(&read.vars);
     if !read.needs_canon {
-        let mut entries: Vec<(Key, Value)> =
-            read.vars.into_iter().map(|(n, v)| (Key::Str(n), v)).collect();
+        let mut entries = read.vars;
         if dup_names {
             crate::php_serialize::de::dedup_entries(&mut entries, false);
         }
@@ -423,14 +422,15 @@ fn decode_vars(
         .map_err(|e| read.canon_error(e))?;
     let entries = first_at
         .iter()
-        .filter_map(|&(first, _)| read.vars.get(first).map(|(n, _)| Key::Str(n.clone())))
+        .filter_map(|&(first, _)| read.vars.get(first).map(|(n, _)| n.clone()))
         .zip(values)
         .collect();
     Ok(Session { value: Value::Array(entries), numbering: Numbering::Vars })
 }
 
 struct ReadVars {
-    vars: Vec<(PhpString, Value)>,
+    /// Names as (unnormalised) string keys, values in document order.
+    vars: Vec<(Key, Value)>,
     needs_canon: bool,
     saw_duplicates: bool,
     ref_offsets: Vec<usize>,
@@ -455,7 +455,7 @@ fn read_vars(
     dedup: bool,
 ) -> Result<ReadVars, SessionError> {
     let mut parser = Parser::new(bytes, reader, dedup);
-    let mut vars = Vec::new();
+    let mut vars = Vec::with_capacity(8);
     while parser.pos < bytes.len() {
         let at = parser.pos;
         let name = match handler {
@@ -479,7 +479,7 @@ fn read_vars(
             }
         };
         let value = parser.value()?;
-        vars.push((name.into(), value));
+        vars.push((Key::Str(name.into()), value));
     }
     Ok(ReadVars {
         vars,
@@ -489,7 +489,7 @@ fn read_vars(
     })
 }
 
-fn has_duplicate_names(vars: &[(PhpString, Value)]) -> bool {
+fn has_duplicate_names(vars: &[(Key, Value)]) -> bool {
     if vars.len() <= 16 {
         return vars
             .iter()
@@ -498,5 +498,5 @@ fn has_duplicate_names(vars: &[(PhpString, Value)]) -> bool {
             .any(|(i, (n, _))| vars.iter().take(i).any(|(o, _)| o == n));
     }
     let mut seen = std::collections::HashSet::with_capacity(vars.len());
-    !vars.iter().all(|(n, _)| seen.insert(n.as_bytes()))
+    !vars.iter().all(|(n, _)| seen.insert(n))
 }
