@@ -278,6 +278,31 @@ impl AuthService {
         Err(ApiError::Unauthenticated)
     }
 
+    /// The user re-read after a failed HMAC (see [`AuthService::validate`]): `None` when the
+    /// per-user limit refuses a re-read, else the fresh row if the cookie matches it.
+    async fn recheck(
+        &self,
+        cookie: &AuthCookie<'_>,
+        scheme: Scheme,
+        id: u64,
+        now: i64,
+    ) -> Option<Result<Arc<User>, Rejection>> {
+        if !self.may_recheck(id).await {
+            return None;
+        }
+        self.users.invalidate(id).await;
+        let user = match self.users.by_login(cookie.username()).await {
+            Ok(Some(user)) => user,
+            Ok(None) => return Some(Err(CookieError::UnknownUser.into())),
+            Err(e) => return Some(Err(Rejection::Unavailable(ApiError::Unavailable(e.into())))),
+        };
+        if let Err(e) = self.check_hmac(cookie, scheme, &user, now) {
+            return Some(Err(e.into()));
+        }
+        metrics::counter!("wpgate_user_rechecks_total", "outcome" => "accepted").increment(1);
+        Some(Ok(user))
+    }
+
     /// `wp_validate_auth_cookie($value, $scheme)`.
     async fn validate(
         &self,
@@ -300,18 +325,11 @@ impl AuthService {
             // The cached row may predate a password change nobody announced (stock
             // WordPress, or its rehash at login): read it once more, at most once a second
             // per user, so a forged cookie cannot make every request a database read.
-            if !matches!(e, CookieError::BadHmac) || !self.may_recheck(user.id).await {
+            if !matches!(e, CookieError::BadHmac) {
                 return Err(e.into());
             }
-            self.users.invalidate(user.id).await;
-            user = self
-                .users
-                .by_login(cookie.username())
-                .await
-                .map_err(|e| Rejection::Unavailable(ApiError::Unavailable(e.into())))?
-                .ok_or(CookieError::UnknownUser)?;
-            self.check_hmac(&cookie, scheme, &user, now)?;
-            metrics::counter!("wpgate_user_rechecks_total", "outcome" => "accepted").increment(1);
+            // Boxed: the rare path's futures must not weigh on every validation's.
+            user = Box::pin(self.recheck(&cookie, scheme, user.id, now)).await.ok_or(e)??;
         }
         let verifier = cookie.verifier();
         let session = self

@@ -143,6 +143,16 @@ impl CachedUsers {
         if id == 0 {
             return Ok(None);
         }
+        if let Some(user) = caches.ids.get(&id).await {
+            return Ok(Some(user));
+        }
+        // The load's future (the database query's) is large: boxed, so that a cache hit
+        // does not build and move it (docs/performance.md, "Service").
+        Box::pin(self.load_by_id(caches, id)).await
+    }
+
+    /// The miss path of [`CachedUsers::by_id`]: one load per ID at a time.
+    async fn load_by_id(&self, caches: &Caches, id: u64) -> Result<Option<Arc<WpUser>>, DbError> {
         let epoch = caches.epoch.load(Ordering::SeqCst);
         let loaded = AtomicBool::new(false);
         let result = caches
@@ -211,6 +221,21 @@ impl Caches {
             // The user was invalidated or reloaded since: this alias is retired.
             aliases.invalidate(&key).await;
         }
+        // Boxed for the same reason as in `by_id`: a hit must not pay for the load's future.
+        Box::pin(self.load_alias(aliases, key, load)).await
+    }
+
+    /// The miss path of [`Caches::aliased`].
+    async fn load_alias<F, Fut>(
+        &self,
+        aliases: &Cache<String, Arc<WpUser>>,
+        key: String,
+        load: F,
+    ) -> Result<Option<Arc<WpUser>>, DbError>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<Option<WpUser>, DbError>>,
+    {
         let epoch = self.epoch.load(Ordering::SeqCst);
         let loaded = AtomicBool::new(false);
         let result = aliases
