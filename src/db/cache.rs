@@ -106,7 +106,7 @@ impl CachedUsers {
     #[doc(alias = "get_user_by")]
     pub async fn by_login(&self, login: &str) -> Result<Option<Arc<WpUser>>, DbError> {
         let Some(caches) = &self.caches else {
-            return Ok(self.users.by_login(login).await?.map(Arc::new));
+            return Ok(Box::pin(self.users.by_login(login)).await?.map(Arc::new));
         };
         let Some(key) = self.users.login_key(login) else { return Ok(None) };
         caches
@@ -120,7 +120,7 @@ impl CachedUsers {
     /// As [`Users::by_email`].
     pub async fn by_email(&self, email: &str) -> Result<Option<Arc<WpUser>>, DbError> {
         let Some(caches) = &self.caches else {
-            return Ok(self.users.by_email(email).await?.map(Arc::new));
+            return Ok(Box::pin(self.users.by_email(email)).await?.map(Arc::new));
         };
         // The alias key is what by_email searches for; the same trimming decides.
         let key = email.trim_matches([' ', '\t', '\n', '\r', '\0', '\x0B']).to_owned();
@@ -138,7 +138,7 @@ impl CachedUsers {
     /// As [`Users::by_id`].
     pub async fn by_id(&self, id: u64) -> Result<Option<Arc<WpUser>>, DbError> {
         let Some(caches) = &self.caches else {
-            return Ok(self.users.by_id(id).await?.map(Arc::new));
+            return Ok(Box::pin(self.users.by_id(id)).await?.map(Arc::new));
         };
         if id == 0 {
             return Ok(None);

@@ -569,6 +569,30 @@ impl RedisStore {
     }
 
     async fn attempt<T: FromRedisValue>(&self, request: &Request<'_>) -> Result<T, Failure> {
+        if let Some(mut raw) = self.current_thread_connection() {
+            return run(&mut raw, request).await.map_err(Failure::Redis);
+        }
+        // Connecting (or waiting for the pool) builds futures of several KB: boxed, so that
+        // the common case above does not carry and copy them (docs/performance.md).
+        Box::pin(self.attempt_connecting(request)).await
+    }
+
+    /// This thread's connection when it has a current one.
+    fn current_thread_connection(&self) -> Option<RawConnection> {
+        let generation = self.generation.load(Ordering::Acquire);
+        THREAD_CONNECTIONS.with_borrow(|conns| {
+            conns
+                .iter()
+                .find(|c| c.store == self.id && c.generation == generation)
+                .map(|c| c.raw.clone())
+        })
+    }
+
+    /// [`RedisStore::attempt`] when this thread has no current connection yet.
+    async fn attempt_connecting<T: FromRedisValue>(
+        &self,
+        request: &Request<'_>,
+    ) -> Result<T, Failure> {
         if let Some(mut raw) = self.thread_connection().await? {
             return run(&mut raw, request).await.map_err(Failure::Redis);
         }

@@ -24,6 +24,9 @@ use super::value::{Custom, EnumCase, Key, KeyRef, Object, Value};
 /// PHP's default `unserialize_max_depth`.
 pub const DEFAULT_MAX_DEPTH: usize = 4096;
 
+/// Slots whose kind is recorded up front (more grow as needed).
+const OBJECTISH_PREALLOC: usize = 1024;
+
 /// PHP's `HT_MAX_SIZE` on 64-bit builds: larger element counts are refused up front.
 const HT_MAX_SIZE: i64 = 0x4000_0000;
 
@@ -284,7 +287,9 @@ impl<'i, 'o> Parser<'i, 'o> {
             pos: 0,
             max_depth: opts.max_depth,
             classes: opts.classes,
-            objectish: Vec::new(),
+            // Every value takes at least two bytes (`N;`); sized once from the input (never
+            // from a declared length), capped, so that small documents do not regrow it.
+            objectish: Vec::with_capacity((input.len() / 2).min(OBJECTISH_PREALLOC)),
             dedup,
             saw_duplicates: false,
             ref_offsets: Vec::new(),
