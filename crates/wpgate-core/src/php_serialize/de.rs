@@ -19,7 +19,7 @@ use super::canon::{self, CanonError, RootMode};
 use super::class::{ClassTable, PhpClass};
 use super::float::parse_float;
 use super::php_string::PhpString;
-use super::value::{Custom, EnumCase, Key, KeyRef, Object, Value};
+use super::value::{Custom, EnumCase, Key, KeyRef, Object, Value, numeric_key};
 
 /// PHP's default `unserialize_max_depth`.
 pub const DEFAULT_MAX_DEPTH: usize = 4096;
@@ -423,12 +423,12 @@ impl<'i, 'o> Parser<'i, 'o> {
                         Frame::Array { entries, .. } => (entries, None),
                         Frame::Object { entries, mode, .. } => (entries, Some(*mode)),
                     };
-                    let key = self.key(mode)?;
-                    entries.push((key, Value::Null));
-                    match entries.last_mut() {
-                        Some((_, slot)) => slot,
-                        None => return Err(self.err(self.pos, UnserializeErrorKind::UnexpectedEnd)),
-                    }
+                    entries.push((Key::Int(0), Value::Null));
+                    let Some((key, slot)) = entries.last_mut() else {
+                        return Err(self.err(self.pos, UnserializeErrorKind::UnexpectedEnd));
+                    };
+                    self.key_into(mode, key)?;
+                    slot
                 }
                 None => &mut root,
             };
@@ -488,29 +488,51 @@ impl<'i, 'o> Parser<'i, 'o> {
         }
     }
 
-    /// An array key (`mode` None) or an object property name.
-    fn key(&mut self, mode: Option<PropMode>) -> Result<Key, UnserializeError> {
+    /// An array key (`mode` None) or an object property name, written to `out` in place
+    /// (string keys are copied straight into it: no temporary to move).
+    fn key_into(&mut self, mode: Option<PropMode>, out: &mut Key) -> Result<(), UnserializeError> {
         let start = self.pos;
         let tag = self.byte_at(start);
         let colon = self.byte_at(start + 1) == Some(b':');
-        let key = match (tag, colon) {
+        match (tag, colon) {
             (Some(b'i'), true) => {
                 self.pos += 2;
-                Key::Int(self.int_body(start)?)
+                let i = self.int_body(start)?;
+                *out = match mode {
+                    Some(PropMode::Plain) => Key::Str(i.to_string().into()),
+                    _ => Key::Int(i),
+                };
             }
-            (Some(b's'), true) => Key::Str(self.string_body(start)?.into()),
-            (Some(b'S'), true) => Key::Str(self.escaped_string_body(start)?),
+            (Some(b's'), true) => {
+                let bytes = self.string_body(start)?;
+                let numeric = match mode {
+                    None | Some(PropMode::Magic) => numeric_key(bytes),
+                    _ => None,
+                };
+                match numeric {
+                    Some(i) => *out = Key::Int(i),
+                    None => {
+                        *out = Key::Str(PhpString::new());
+                        if let Key::Str(s) = out {
+                            s.extend_from_slice(bytes);
+                        }
+                    }
+                }
+            }
+            (Some(b'S'), true) => {
+                let key = Key::Str(self.escaped_string_body(start)?);
+                *out = match mode {
+                    None | Some(PropMode::Magic) => key.into_normalized(),
+                    _ => key,
+                };
+            }
             (Some(b'}'), _) => {
                 return Err(self.err(start, UnserializeErrorKind::UnexpectedCloseBrace));
             }
             (None, _) => return Err(self.err(start, UnserializeErrorKind::UnexpectedEnd)),
             _ => return Err(self.err(start, UnserializeErrorKind::InvalidKey)),
-        };
-        Ok(match (mode, key) {
-            (None | Some(PropMode::Magic), k) => k.into_normalized(),
-            (Some(PropMode::Plain), Key::Int(i)) => Key::Str(i.to_string().into()),
-            (_, k) => k,
-        })
+        }
+        Ok(())
     }
 
     /// After `i:`: `[+-]?[0-9]+;`, clamped like `parse_iv`.
@@ -652,7 +674,11 @@ impl<'i, 'o> Parser<'i, 'o> {
             b's' => {
                 let v = self.string_body(start)?;
                 self.push_slot(false, start)?;
-                *slot = Value::Str(v.into());
+                // Copied into place rather than built and moved (see `key_into`).
+                *slot = Value::Str(PhpString::new());
+                if let Value::Str(s) = slot {
+                    s.extend_from_slice(v);
+                }
                 Ok(None)
             }
             b'S' => {
