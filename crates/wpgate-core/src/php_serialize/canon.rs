@@ -62,7 +62,7 @@ pub(crate) fn canonicalize(
         dead: Vec::new(),
         holders: Vec::new(),
         objid: Vec::new(),
-        slot_of: HashMap::new(),
+        slot_of: HashMap::default(),
         enum_ids: HashMap::new(),
         refs: 0,
     };
@@ -97,7 +97,9 @@ struct Index<'v> {
     holders: Vec<u32>,
     /// Object identity of the slot's value (the slot of its `O:`/`C:` or first `E:`), or NONE.
     objid: Vec<u32>,
-    slot_of: HashMap<*const Value, u32>,
+    /// Addresses are not chosen by the input: a fast hasher is safe here (SipHash was a
+    /// tenth of reading reference-heavy values).
+    slot_of: HashMap<*const Value, u32, foldhash::fast::RandomState>,
     enum_ids: HashMap<(PhpString, PhpString), u32>,
     refs: usize,
 }

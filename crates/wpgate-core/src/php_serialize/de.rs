@@ -1005,6 +1005,15 @@ fn key_ref(k: &Key, normalized: bool) -> KeyRef<'_> {
 /// For each distinct key in first-occurrence order: (index of its first entry, index of its
 /// last entry).
 pub(crate) fn survivors(keys: &[KeyRef<'_>]) -> Vec<(usize, usize)> {
+    if keys.len() <= 16 {
+        // Small arrays (nearly all of them): pairwise, without hashing.
+        return keys
+            .iter()
+            .enumerate()
+            .filter(|&(i, k)| !keys.iter().take(i).any(|o| o == k))
+            .map(|(i, k)| (i, keys.iter().rposition(|o| o == k).unwrap_or(i)))
+            .collect();
+    }
     let mut last: HashMap<KeyRef<'_>, usize> = HashMap::with_capacity(keys.len());
     for (i, k) in keys.iter().enumerate() {
         last.insert(*k, i);
