@@ -146,26 +146,19 @@ impl CachedUsers {
         if let Some(user) = caches.ids.get(&id).await {
             return Ok(Some(user));
         }
-        // The load's future (the database query's) is large: boxed, so that a cache hit
-        // does not build and move it (docs/performance.md, "Service").
-        Box::pin(self.load_by_id(caches, id)).await
-    }
-
-    /// The miss path of [`CachedUsers::by_id`]: one load per ID at a time.
-    async fn load_by_id(&self, caches: &Caches, id: u64) -> Result<Option<Arc<WpUser>>, DbError> {
         let epoch = caches.epoch.load(Ordering::SeqCst);
         let loaded = AtomicBool::new(false);
-        let result = caches
-            .ids
-            .try_get_with(id, async {
-                loaded.store(true, Ordering::Relaxed);
-                match self.users.by_id(id).await {
-                    Ok(Some(user)) => Ok(Arc::new(user)),
-                    Ok(None) => Err(Miss::NotFound),
-                    Err(e) => Err(Miss::Failed(e)),
-                }
-            })
-            .await;
+        // The load's future (the database query's) is large: boxed, so that a cache hit
+        // does not build and move it (docs/performance.md, "Service").
+        let result = Box::pin(caches.ids.try_get_with(id, async {
+            loaded.store(true, Ordering::Relaxed);
+            match self.users.by_id(id).await {
+                Ok(Some(user)) => Ok(Arc::new(user)),
+                Ok(None) => Err(Miss::NotFound),
+                Err(e) => Err(Miss::Failed(e)),
+            }
+        }))
+        .await;
         caches.settle(result, epoch, loaded.load(Ordering::Relaxed)).await
     }
 
@@ -221,38 +214,23 @@ impl Caches {
             // The user was invalidated or reloaded since: this alias is retired.
             aliases.invalidate(&key).await;
         }
-        // Boxed for the same reason as in `by_id`: a hit must not pay for the load's future.
-        Box::pin(self.load_alias(aliases, key, load)).await
-    }
-
-    /// The miss path of [`Caches::aliased`].
-    async fn load_alias<F, Fut>(
-        &self,
-        aliases: &Cache<String, Arc<WpUser>>,
-        key: String,
-        load: F,
-    ) -> Result<Option<Arc<WpUser>>, DbError>
-    where
-        F: FnOnce(String) -> Fut,
-        Fut: Future<Output = Result<Option<WpUser>, DbError>>,
-    {
         let epoch = self.epoch.load(Ordering::SeqCst);
         let loaded = AtomicBool::new(false);
-        let result = aliases
-            .try_get_with(key.clone(), async {
-                loaded.store(true, Ordering::Relaxed);
-                match load(key).await {
-                    Ok(Some(user)) => {
-                        // A row the ID map already holds (reached by another alias, or by ID)
-                        // is kept and shared: replacing it would retire its other aliases.
-                        let id = user.id;
-                        Ok(self.ids.entry(id).or_insert(Arc::new(user)).await.into_value())
-                    }
-                    Ok(None) => Err(Miss::NotFound),
-                    Err(e) => Err(Miss::Failed(e)),
+        // Boxed for the same reason as in `by_id`: a hit must not pay for the load's future.
+        let result = Box::pin(aliases.try_get_with(key.clone(), async {
+            loaded.store(true, Ordering::Relaxed);
+            match load(key).await {
+                Ok(Some(user)) => {
+                    // A row the ID map already holds (reached by another alias, or by ID)
+                    // is kept and shared: replacing it would retire its other aliases.
+                    let id = user.id;
+                    Ok(self.ids.entry(id).or_insert(Arc::new(user)).await.into_value())
                 }
-            })
-            .await;
+                Ok(None) => Err(Miss::NotFound),
+                Err(e) => Err(Miss::Failed(e)),
+            }
+        }))
+        .await;
         self.settle(result, epoch, loaded.load(Ordering::Relaxed)).await
     }
 
