@@ -230,6 +230,9 @@ enum PropMode {
     Magic,
 }
 
+/// The entry pushed before its key and value are read in place.
+const EMPTY_ENTRY: (Key, Value) = (Key::Int(0), Value::Null);
+
 enum Frame {
     /// Entries so far: the last one's value is the one being read while a child is open.
     Array {
@@ -246,20 +249,46 @@ enum Frame {
 
 enum Token {
     Done(Value),
-    Open(Frame),
+    Open(Opened),
+}
+
+/// A container to fill. An array travels as its two numbers and its frame is built where it
+/// is pushed: a frame built in one function and moved through another's return made a
+/// store-forwarding stall on every array (`perf annotate`).
+enum Opened {
+    Array { capacity: usize, remaining: usize },
+    Frame(Frame),
 }
 
 impl Token {
     /// Writes a complete value to `slot`; hands back a container to fill.
-    fn store(self, slot: &mut Value) -> Option<Frame> {
+    fn store(self, slot: &mut Value) -> Option<Opened> {
         match self {
             Token::Done(v) => {
-                *slot = v;
+                put(slot, v);
                 None
             }
-            Token::Open(frame) => Some(frame),
+            Token::Open(opened) => Some(opened),
         }
     }
+}
+
+/// `*slot = Value::Str(s)`, with the string moved into the slot's own field: as a whole
+/// `Value` it went through a misaligned stack copy and a store-forwarding stall.
+#[inline(always)]
+fn put_str(slot: &mut Value, s: PhpString) {
+    put(slot, Value::Str(PhpString::new()));
+    if let Value::Str(dst) = slot {
+        drop(std::mem::replace(dst, s));
+    }
+}
+
+/// `*slot = value`, with the old value (always `Null` here) dropped after the write: with
+/// the drop first, the new value was spilled around the call and read back with a
+/// store-forwarding stall (`perf annotate`).
+#[inline(always)]
+fn put(slot: &mut Value, value: Value) {
+    drop(std::mem::replace(slot, value));
 }
 
 /// The parser state shared by every value of one document (session decoders read several
@@ -423,7 +452,9 @@ impl<'i, 'o> Parser<'i, 'o> {
                         Frame::Array { entries, .. } => (entries, None),
                         Frame::Object { entries, mode, .. } => (entries, Some(*mode)),
                     };
-                    entries.push((Key::Int(0), Value::Null));
+                    // From a constant: a tuple built on the stack and copied made a
+                    // store-forwarding stall here (`perf annotate`).
+                    entries.push(EMPTY_ENTRY);
                     let Some((key, slot)) = entries.last_mut() else {
                         return Err(self.err(self.pos, UnserializeErrorKind::UnexpectedEnd));
                     };
@@ -432,9 +463,21 @@ impl<'i, 'o> Parser<'i, 'o> {
                 }
                 None => &mut root,
             };
-            if let Some(frame) = self.token(depth, slot)? {
-                stack.push(frame);
-                continue;
+            match self.token(depth, slot)? {
+                None => {}
+                Some(Opened::Array { capacity, remaining }) => {
+                    // Pushed empty, then given its buffer in place: a whole frame built
+                    // first was copied through the stack with a store-forwarding stall.
+                    stack.push(Frame::Array { entries: Vec::new(), remaining });
+                    if let Some(Frame::Array { entries, .. }) = stack.last_mut() {
+                        *entries = Vec::with_capacity(capacity);
+                    }
+                    continue;
+                }
+                Some(Opened::Frame(frame)) => {
+                    stack.push(frame);
+                    continue;
+                }
             }
             loop {
                 let Some(frame) = stack.last_mut() else {
@@ -461,7 +504,7 @@ impl<'i, 'o> Parser<'i, 'o> {
                     None => Some(&mut root),
                 };
                 if let Some(slot) = parent_slot {
-                    *slot = done;
+                    put(slot, done);
                 }
             }
         }
@@ -509,15 +552,10 @@ impl<'i, 'o> Parser<'i, 'o> {
                     None | Some(PropMode::Magic) => numeric_key(bytes),
                     _ => None,
                 };
-                match numeric {
-                    Some(i) => *out = Key::Int(i),
-                    None => {
-                        *out = Key::Str(PhpString::new());
-                        if let Key::Str(s) = out {
-                            s.extend_from_slice(bytes);
-                        }
-                    }
-                }
+                *out = match numeric {
+                    Some(i) => Key::Int(i),
+                    None => Key::Str(self.copy_of(bytes)),
+                };
             }
             (Some(b'S'), true) => {
                 let key = Key::Str(self.escaped_string_body(start)?);
@@ -543,6 +581,15 @@ impl<'i, 'o> Parser<'i, 'o> {
         }
         self.pos += 1;
         Ok(value)
+    }
+
+    /// `bytes` (the string [`Parser::string_body`] just read, which ends 2 bytes before
+    /// `self.pos`) as an owned string, built from the input ([`PhpString::from_input`]).
+    // Inlined: returned through memory, the string made a store-forwarding stall.
+    #[inline(always)]
+    fn copy_of(&self, bytes: &[u8]) -> PhpString {
+        let at = self.pos.saturating_sub(2 + bytes.len());
+        PhpString::from_input(self.input, at, bytes.len()).unwrap_or_else(|| PhpString::from(bytes))
     }
 
     /// At `s:`: `s:<len>:"<bytes>";`.
@@ -609,7 +656,11 @@ impl<'i, 'o> Parser<'i, 'o> {
     }
 
     /// One value token, written to `slot`; containers with content come back as a frame to fill.
-    fn token(&mut self, depth: usize, slot: &mut Value) -> Result<Option<Frame>, UnserializeError> {
+    fn token(
+        &mut self,
+        depth: usize,
+        slot: &mut Value,
+    ) -> Result<Option<Opened>, UnserializeError> {
         let start = self.pos;
         let Some(tag) = self.byte_at(start) else {
             return Err(self.err(start, UnserializeErrorKind::UnexpectedEnd));
@@ -623,7 +674,7 @@ impl<'i, 'o> Parser<'i, 'o> {
             }
             self.pos += 2;
             self.push_slot(false, start)?;
-            *slot = Value::Null;
+            put(slot, Value::Null);
             return Ok(None);
         }
         if self.byte_at(start + 1) != Some(b':') {
@@ -643,14 +694,14 @@ impl<'i, 'o> Parser<'i, 'o> {
                 };
                 self.pos = start + 4;
                 self.push_slot(false, start)?;
-                *slot = Value::Bool(v);
+                put(slot, Value::Bool(v));
                 Ok(None)
             }
             b'i' => {
                 self.pos = start + 2;
                 let v = self.int_body(start)?;
                 self.push_slot(false, start)?;
-                *slot = Value::Int(v);
+                put(slot, Value::Int(v));
                 Ok(None)
             }
             b'd' => {
@@ -668,23 +719,19 @@ impl<'i, 'o> Parser<'i, 'o> {
                     .ok_or_else(|| self.err(start, UnserializeErrorKind::InvalidFloat))?;
                 self.pos = end + 1;
                 self.push_slot(false, start)?;
-                *slot = Value::Float(v);
+                put(slot, Value::Float(v));
                 Ok(None)
             }
             b's' => {
                 let v = self.string_body(start)?;
                 self.push_slot(false, start)?;
-                // Copied into place rather than built and moved (see `key_into`).
-                *slot = Value::Str(PhpString::new());
-                if let Value::Str(s) = slot {
-                    s.extend_from_slice(v);
-                }
+                put_str(slot, self.copy_of(v));
                 Ok(None)
             }
             b'S' => {
                 let v = self.escaped_string_body(start)?;
                 self.push_slot(false, start)?;
-                *slot = Value::Str(v);
+                put(slot, Value::Str(v));
                 Ok(None)
             }
             b'a' => self.array(start, depth).map(|t| t.store(slot)),
@@ -720,8 +767,8 @@ impl<'i, 'o> Parser<'i, 'o> {
             return Err(self.err(start, UnserializeErrorKind::TooDeep(self.max_depth)));
         }
         let count = usize::try_from(count).unwrap_or(0);
-        Ok(Token::Open(Frame::Array {
-            entries: Vec::with_capacity(capacity_for(count, self.remaining_from(self.pos))),
+        Ok(Token::Open(Opened::Array {
+            capacity: capacity_for(count, self.remaining_from(self.pos)),
             remaining: count,
         }))
     }
@@ -790,12 +837,12 @@ impl<'i, 'o> Parser<'i, 'o> {
             return Ok(Token::Done(Value::Object(Box::new(Object { class, entries: Vec::new() }))));
         }
         let count = usize::try_from(count).unwrap_or(0);
-        Ok(Token::Open(Frame::Object {
+        Ok(Token::Open(Opened::Frame(Frame::Object {
             class,
             entries: Vec::with_capacity(capacity_for(count, self.remaining_from(self.pos))),
             remaining: count,
             mode,
-        }))
+        })))
     }
 
     /// After `C:<len>:"<class>":`: `<len>:{<payload>}`.
