@@ -231,7 +231,7 @@ enum PropMode {
 }
 
 /// The entry pushed before its key and value are read in place.
-const EMPTY_ENTRY: (Key, Value) = (Key::Int(0), Value::Null);
+pub(crate) const EMPTY_ENTRY: (Key, Value) = (Key::Int(0), Value::Null);
 
 enum Frame {
     /// Entries so far: the last one's value is the one being read while a child is open.
@@ -432,18 +432,30 @@ impl<'i, 'o> Parser<'i, 'o> {
 
     /// Reads one complete value at `self.pos`.
     pub(crate) fn value(&mut self) -> Result<Value, UnserializeError> {
+        let mut value = Value::Null;
+        self.value_into(&mut value)?;
+        Ok(value)
+    }
+
+    /// Reads one complete value at `self.pos` into `root` (which must be `Null`), so that a
+    /// caller keeping values in a vector can have it written in place. Left partly filled
+    /// on error.
+    pub(crate) fn value_into(&mut self, root: &mut Value) -> Result<(), UnserializeError> {
         // The frame stack's allocation is kept across the values of one document.
         let mut stack = std::mem::take(&mut self.stack);
         stack.clear();
-        let result = self.value_with(&mut stack);
+        let result = self.value_with(&mut stack, root);
         self.stack = stack;
         result
     }
 
-    fn value_with(&mut self, stack: &mut Vec<Frame>) -> Result<Value, UnserializeError> {
+    fn value_with(
+        &mut self,
+        stack: &mut Vec<Frame>,
+        root: &mut Value,
+    ) -> Result<(), UnserializeError> {
         // Every value is written straight into its place (the root, or the entry pushed with
         // its key): moving freshly built values through temporaries showed in profiles.
-        let mut root = Value::Null;
         loop {
             let depth = stack.len();
             let slot = match stack.last_mut() {
@@ -461,7 +473,7 @@ impl<'i, 'o> Parser<'i, 'o> {
                     self.key_into(mode, key)?;
                     slot
                 }
-                None => &mut root,
+                None => &mut *root,
             };
             match self.token(depth, slot)? {
                 None => {}
@@ -481,7 +493,7 @@ impl<'i, 'o> Parser<'i, 'o> {
             }
             loop {
                 let Some(frame) = stack.last_mut() else {
-                    return Ok(root);
+                    return Ok(());
                 };
                 let remaining = match frame {
                     Frame::Array { remaining, .. } | Frame::Object { remaining, .. } => {
@@ -501,7 +513,7 @@ impl<'i, 'o> Parser<'i, 'o> {
                     Some(Frame::Array { entries, .. } | Frame::Object { entries, .. }) => {
                         entries.last_mut().map(|(_, v)| v)
                     }
-                    None => Some(&mut root),
+                    None => Some(&mut *root),
                 };
                 if let Some(slot) = parent_slot {
                     put(slot, done);

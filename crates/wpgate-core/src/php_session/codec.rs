@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
-use crate::php_serialize::de::Parser;
+use crate::php_serialize::de::{EMPTY_ENTRY, Parser};
 use crate::php_serialize::{
     CanonError, Key, KeyRef, PhpString, RootMode, SerializeError, UnserializeError,
     UnserializeErrorKind, Unserializer, Value, Writer, canonicalize,
@@ -458,7 +458,7 @@ fn read_vars(
     let mut vars = Vec::with_capacity(8);
     while parser.pos < bytes.len() {
         let at = parser.pos;
-        let name = match handler {
+        let (name_at, name_len) = match handler {
             Handler::PhpBinary => {
                 // The high bit is a leftover "undefined variable" flag, ignored on read.
                 let len = usize::from(bytes.get(at).copied().unwrap_or(0) & 0x7f);
@@ -466,7 +466,7 @@ fn read_vars(
                     return Err(SessionError::TruncatedName { offset: at });
                 }
                 parser.pos = at + 1 + len;
-                bytes.get(at + 1..at + 1 + len).unwrap_or_default()
+                (at + 1, len)
             }
             _ => {
                 let rest = bytes.get(at..).unwrap_or_default();
@@ -475,11 +475,20 @@ fn read_vars(
                     .position(|&b| b == b'|')
                     .ok_or(SessionError::MissingSeparator { offset: at })?;
                 parser.pos = at + bar + 1;
-                rest.get(..bar).unwrap_or_default()
+                (at, bar)
             }
         };
-        let value = parser.value()?;
-        vars.push((Key::Str(name.into()), value));
+        // Name and value are written into the pushed entry in place: a `(name, value)` pair
+        // built and pushed went through the stack with a store-forwarding stall (`perf`).
+        vars.push(EMPTY_ENTRY);
+        let Some((name, value)) = vars.last_mut() else { break };
+        *name = Key::Str(PhpString::new());
+        if let Key::Str(dst) = name
+            && let Some(s) = PhpString::from_input(bytes, name_at, name_len)
+        {
+            drop(std::mem::replace(dst, s));
+        }
+        parser.value_into(value)?;
     }
     Ok(ReadVars {
         vars,
