@@ -212,11 +212,13 @@ impl Caches {
                 return Ok(Some(user));
             }
             // The user was invalidated or reloaded since: this alias is retired.
-            aliases.invalidate(&key).await;
+            Box::pin(aliases.invalidate(&key)).await;
         }
         let epoch = self.epoch.load(Ordering::SeqCst);
         let loaded = AtomicBool::new(false);
-        // Boxed for the same reason as in `by_id`: a hit must not pay for the load's future.
+        // Every step after the hit is boxed, as in `by_id`: `async_trait` boxes this whole
+        // future on each lookup, and with those steps inline it was over 1 KiB, past glibc's
+        // per-thread cache, so every hit took malloc's slow path (docs/performance.md).
         let result = Box::pin(aliases.try_get_with(key.clone(), async {
             loaded.store(true, Ordering::Relaxed);
             match load(key).await {
@@ -231,7 +233,7 @@ impl Caches {
             }
         }))
         .await;
-        self.settle(result, epoch, loaded.load(Ordering::Relaxed)).await
+        Box::pin(self.settle(result, epoch, loaded.load(Ordering::Relaxed))).await
     }
 
     /// Whether `user` is still the row cached under its ID.

@@ -732,16 +732,29 @@ impl RedisStore {
 async fn run<T: FromRedisValue>(raw: &mut RawConnection, request: &Request<'_>) -> RedisResult<T> {
     match request {
         Request::Command(cmd) => cmd.query_async(raw).await,
-        Request::Script(call) => call.invoke_async(raw).await,
-        Request::Routed(cmd, routing) => match raw {
-            RawConnection::Cluster(cluster) => {
-                match cluster.route_command((*cmd).clone(), (*routing).clone()).await {
-                    Ok(value) => T::from_redis_value(value).map_err(RedisError::from),
-                    Err(e) => Err(e),
-                }
+        // Boxed on their own: a script's or a routed command's future is over a kilobyte, and
+        // inline it made every `GET`'s future as big. `async_trait` boxes that future on each
+        // call, and a block over glibc's per-thread cache size took malloc's slow path
+        // (`_int_malloc`, `malloc_consolidate`) on every validation (docs/performance.md).
+        Request::Script(call) => Box::pin(call.invoke_async(raw)).await,
+        Request::Routed(cmd, routing) => Box::pin(run_routed(raw, cmd, routing)).await,
+    }
+}
+
+/// A command sent to one node of a cluster (or to the one server).
+async fn run_routed<T: FromRedisValue>(
+    raw: &mut RawConnection,
+    cmd: &redis::Cmd,
+    routing: &RoutingInfo,
+) -> RedisResult<T> {
+    match raw {
+        RawConnection::Cluster(cluster) => {
+            match cluster.route_command(cmd.clone(), routing.clone()).await {
+                Ok(value) => T::from_redis_value(value).map_err(RedisError::from),
+                Err(e) => Err(e),
             }
-            RawConnection::Node(node) => cmd.query_async(node).await,
-        },
+        }
+        RawConnection::Node(node) => cmd.query_async(node).await,
     }
 }
 
