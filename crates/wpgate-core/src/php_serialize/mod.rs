@@ -57,4 +57,4 @@ pub use wordpress::{is_serialized, maybe_unserialize};
 #[allow(unused_imports)]
 pub(crate) use canon::{CanonError, RootMode, canonicalize};
 #[allow(unused_imports)]
-pub(crate) use ser::Writer;
+pub(crate) use ser::{OUTPUT_START, Writer};

@@ -5,11 +5,19 @@
 //! class names, nesting beyond the depth limit) instead of producing bytes that would make
 //! PHP destroy the session.
 
+use smallvec::SmallVec;
 use thiserror::Error;
 
 use super::de::{DEFAULT_MAX_DEPTH, is_ident_byte, valid_class_name};
 use super::float::write_float;
 use super::value::{Key, Value};
+
+/// The writers' first buffer, just under the largest block glibc serves from its per-thread
+/// cache (1 032 bytes): values of up to a kilobyte (sessions, WordPress options) are
+/// written with no regrowth. Starting at 256, `session_encode()` regrew twice, and `realloc`
+/// (which bypasses that cache) to 1 024 bytes took the large-block path
+/// (`malloc_consolidate` in `perf`).
+pub(crate) const OUTPUT_START: usize = 1000;
 
 /// Writes `value` in PHP's `serialize()` format.
 ///
@@ -26,7 +34,7 @@ use super::value::{Key, Value};
 /// # Errors
 /// [`SerializeError`] when PHP could not read the result back.
 pub fn serialize(value: &Value) -> Result<Vec<u8>, SerializeError> {
-    let mut w = Writer::new(Vec::with_capacity(256));
+    let mut w = Writer::new(Vec::with_capacity(OUTPUT_START));
     w.value(value)?;
     Ok(w.into_inner())
 }
@@ -72,15 +80,19 @@ pub enum SerializeError {
 pub(crate) struct Writer {
     out: Vec<u8>,
     /// Per written slot: whether it holds an object (`r:` may point there).
-    objectish: Vec<u64>,
+    /// One bit per slot; inline up to 256 slots (no allocation for the usual value).
+    objectish: SmallVec<[u64; 4]>,
     slots: u32,
     depth: usize,
     max_depth: usize,
 }
 
+/// A container being written: its remaining entries, and whether it counts against the depth.
+type OpenContainer<'v> = (std::slice::Iter<'v, (Key, Value)>, bool);
+
 impl Writer {
     pub(crate) fn new(out: Vec<u8>) -> Self {
-        Writer { out, objectish: Vec::new(), slots: 0, depth: 0, max_depth: DEFAULT_MAX_DEPTH }
+        Writer { out, objectish: SmallVec::new(), slots: 0, depth: 0, max_depth: DEFAULT_MAX_DEPTH }
     }
 
     pub(crate) fn into_inner(self) -> Vec<u8> {
@@ -110,8 +122,9 @@ impl Writer {
 
     /// Writes one value, continuing the slot numbering. Iterative: deep values need no stack.
     pub(crate) fn value(&mut self, value: &Value) -> Result<(), SerializeError> {
-        // Open containers: their remaining entries and whether they count against the depth.
-        let mut stack: Vec<(std::slice::Iter<'_, (Key, Value)>, bool)> = Vec::new();
+        // Open containers: their remaining entries and whether they count against the depth
+        // (inline up to 8 levels: a session encoder calls this once per variable).
+        let mut stack: SmallVec<[OpenContainer<'_>; 8]> = SmallVec::new();
         let mut next = Some(value);
         loop {
             if let Some(v) = next.take() {

@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use crate::php_serialize::de::{EMPTY_ENTRY, Parser};
 use crate::php_serialize::{
-    CanonError, Key, KeyRef, PhpString, RootMode, SerializeError, UnserializeError,
+    CanonError, Key, KeyRef, OUTPUT_START, PhpString, RootMode, SerializeError, UnserializeError,
     UnserializeErrorKind, Unserializer, Value, Writer, canonicalize,
 };
 
@@ -255,7 +255,7 @@ impl Session {
         };
         if handler == Handler::PhpSerialize {
             let value = self.renumbered(Numbering::Whole, &[])?;
-            let mut w = Writer::new(Vec::with_capacity(256));
+            let mut w = Writer::new(Vec::with_capacity(OUTPUT_START));
             w.value(value.as_ref().unwrap_or(&self.value))?;
             return Ok(PhpEncoding { bytes: w.into_inner(), warnings: Vec::new() });
         }
@@ -280,7 +280,7 @@ impl Session {
             Some(Value::Array(e)) => e.iter().map(|(_, v)| v).collect(),
             _ => keep.iter().filter_map(|&i| entries.get(i).map(|(_, v)| v)).collect(),
         };
-        let mut w = Writer::new(Vec::with_capacity(256));
+        let mut w = Writer::new(Vec::with_capacity(OUTPUT_START));
         for (&i, value) in keep.iter().zip(values) {
             let Some((Key::Str(name), _)) = entries.get(i) else {
                 continue;
