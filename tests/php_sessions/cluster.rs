@@ -27,9 +27,22 @@ impl Drop for Cluster {
     }
 }
 
+/// A three-node cluster on random ports; a few attempts, as a port can be taken meanwhile.
 fn start_cluster() -> Cluster {
+    for _ in 0..3 {
+        if let Some(cluster) = try_start_cluster() {
+            return cluster;
+        }
+    }
+    panic!("no test cluster could be started (see the redis-cli output above)");
+}
+
+fn try_start_cluster() -> Option<Cluster> {
     let dir = tempfile::tempdir().unwrap();
-    let base = 20_000 + (rand::random::<u16>() % 2000) * 3;
+    // Each node's cluster bus listens on its port + 10000: bases up to 22 697 keep the bus
+    // ports under the kernel's ephemeral range (32 768 and up), where another test's
+    // outgoing connection could hold one and make a node fail to start.
+    let base = 20_000 + (rand::random::<u16>() % 900) * 3;
     let ports = [base, base + 1, base + 2];
     let nodes = ports
         .iter()
@@ -59,7 +72,14 @@ fn start_cluster() -> Cluster {
         create.arg(format!("127.0.0.1:{p}"));
     }
     let out = create.args(["--cluster-replicas", "0", "--cluster-yes"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    if !out.status.success() {
+        eprintln!(
+            "redis-cli --cluster create on ports {ports:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
     for _ in 0..100 {
         let info = Command::new("redis-cli")
             .args(["-p", &ports[0].to_string(), "cluster", "info"])
@@ -67,11 +87,12 @@ fn start_cluster() -> Cluster {
             .unwrap();
         if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
             std::thread::sleep(Duration::from_millis(300));
-            return cluster;
+            return Some(cluster);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("the test cluster did not become ready");
+    eprintln!("the test cluster on ports {ports:?} did not become ready");
+    None
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
