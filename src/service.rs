@@ -248,7 +248,7 @@ impl AuthService {
     // field formatting each time (scripts/bench, docs/performance.md "Service").
     #[instrument(level = "debug", skip_all, fields(user_id))]
     pub async fn current_user(&self, ctx: &RequestContext) -> Result<CurrentUser, ApiError> {
-        let cookies = RequestCookies::parse(&ctx.cookie_header).magic_quoted();
+        let cookies = RequestCookies::parse(&ctx.cookie_header).into_magic_quoted();
         let config = &self.site.cookies;
         let mut request = current_user::Request::new(&cookies, ctx.https);
         request.area =

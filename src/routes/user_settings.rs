@@ -112,7 +112,7 @@ pub async fn change(
 
 /// `get_all_user_settings()` from the request's cookie (as `$_COOKIE` holds it).
 fn request_settings(cookie_header: &[u8], user_id: u64) -> UserSettings {
-    let cookies = RequestCookies::parse(cookie_header).magic_quoted();
+    let cookies = RequestCookies::parse(cookie_header).into_magic_quoted();
     // An array-valued cookie (`wp-settings-2[x]=…`) is no settings string: treated as absent.
     let value = cookies.bytes(settings_cookie_name(user_id));
     UserSettings::from_request(value, None)

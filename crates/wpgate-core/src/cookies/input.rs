@@ -121,9 +121,20 @@ impl InputValue {
     /// `add_magic_quotes()` does (keys are left alone).
     #[doc(alias = "add_magic_quotes")]
     pub fn magic_quoted(&self) -> InputValue {
+        let mut value = self.clone();
+        value.add_magic_quotes();
+        value
+    }
+
+    /// [`InputValue::magic_quoted`] in place: only strings that need a backslash change.
+    pub fn add_magic_quotes(&mut self) {
         match self {
-            InputValue::Str(s) => InputValue::Str(add_slashes(s)),
-            InputValue::Array(a) => InputValue::Array(a.magic_quoted()),
+            InputValue::Str(s) => {
+                if s.iter().copied().any(needs_slash) {
+                    *s = add_slashes(s);
+                }
+            }
+            InputValue::Array(a) => a.add_magic_quotes(),
         }
     }
 }
@@ -174,9 +185,15 @@ impl InputArray {
     /// This array with `addslashes()` applied to every string value, recursively.
     #[doc(alias = "add_magic_quotes")]
     pub fn magic_quoted(&self) -> InputArray {
-        InputArray {
-            entries: self.entries.iter().map(|(k, v)| (k.clone(), v.magic_quoted())).collect(),
-            next_index: self.next_index,
+        let mut array = self.clone();
+        array.add_magic_quotes();
+        array
+    }
+
+    /// [`InputArray::magic_quoted`] in place.
+    pub fn add_magic_quotes(&mut self) {
+        for (_, value) in &mut self.entries {
+            value.add_magic_quotes();
         }
     }
 
@@ -295,6 +312,10 @@ pub(crate) fn parse_cookie_header(header: &[u8], limits: InputLimits) -> InputAr
 /// PHP `rawurldecode()` (`plus_is_space = false`) or `urldecode()`: `%XX` with two hex digits
 /// becomes that byte, anything else is kept as is.
 pub(crate) fn url_decode(input: &[u8], plus_is_space: bool) -> Vec<u8> {
+    // Most values (every auth cookie WordPress sets) have nothing to decode: one copy.
+    if !input.iter().any(|&b| b == b'%' || (plus_is_space && b == b'+')) {
+        return input.to_vec();
+    }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while let Some(&b) = input.get(i) {
@@ -316,7 +337,10 @@ pub(crate) fn url_decode(input: &[u8], plus_is_space: bool) -> Vec<u8> {
 
 /// PHP `addslashes()`: a backslash before `'`, `"` and `\`; NUL becomes `\0`.
 pub(crate) fn add_slashes(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
+    if !input.iter().copied().any(needs_slash) {
+        return input.to_vec();
+    }
+    let mut out = Vec::with_capacity(input.len().saturating_add(8));
     for &b in input {
         match b {
             b'\'' | b'"' | b'\\' => out.extend_from_slice(&[b'\\', b]),
@@ -325,6 +349,11 @@ pub(crate) fn add_slashes(input: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Whether `addslashes()` escapes `b`.
+fn needs_slash(b: u8) -> bool {
+    matches!(b, b'\'' | b'"' | b'\\' | 0)
 }
 
 /// Which table a variable is registered into: only the top level of `$_COOKIE` keeps the
@@ -686,6 +715,16 @@ mod tests {
     #[test]
     fn addslashes_escapes_quotes_backslash_and_nul() {
         assert_eq!(add_slashes(b"o'c\"x\\y\0z"), b"o\\'c\\\"x\\\\y\\0z");
+    }
+
+    #[test]
+    fn fast_paths_keep_plain_text_as_is() {
+        assert_eq!(add_slashes(b"admin|1772382187|tok|abc"), b"admin|1772382187|tok|abc");
+        assert_eq!(add_slashes(b""), b"");
+        assert_eq!(url_decode(b"a+b|c", false), b"a+b|c");
+        assert_eq!(url_decode(b"a+b|c", true), b"a b|c");
+        assert_eq!(url_decode(b"100%", false), b"100%");
+        assert_eq!(url_decode(b"%7c%7C%zz", false), b"||%zz");
     }
 
     #[test]
