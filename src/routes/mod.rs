@@ -9,11 +9,19 @@ pub mod sessions;
 pub mod user_settings;
 
 use actix_web::HttpRequest;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderName};
 use wpgate_core::auth_cookie::RequestKind;
 
 use crate::proxy::TrustedProxies;
 use crate::service::RequestContext;
+
+// The proxy headers by name: constants, so that no lookup parses a name (every request reads
+// them).
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_METHOD: HeaderName = HeaderName::from_static("x-forwarded-method");
+const X_FORWARDED_URI: HeaderName = HeaderName::from_static("x-forwarded-uri");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_REQUESTED_WITH: HeaderName = HeaderName::from_static("x-requested-with");
 
 /// [`request_context_with`] trusting proxies on loopback only (the default of
 /// `trusted_proxies`).
@@ -35,7 +43,7 @@ pub fn request_context_with(
     let headers = req.headers();
     let peer = req.peer_addr().map(|a| a.ip());
     let trusted = proxies.trusts_peer(peer);
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let text = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     let mut cookie_header = Vec::new();
     for value in headers.get_all(header::COOKIE) {
         if !cookie_header.is_empty() {
@@ -43,16 +51,16 @@ pub fn request_context_with(
         }
         cookie_header.extend_from_slice(value.as_bytes());
     }
-    let https = match text("x-forwarded-proto").filter(|_| trusted) {
+    let https = match text(&X_FORWARDED_PROTO).filter(|_| trusted) {
         Some(proto) => {
             proto.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
         }
         // Not connection_info(): it believes forwarding headers from anyone.
         None => req.app_config().secure(),
     };
-    let method = text("x-forwarded-method").unwrap_or(req.method().as_str());
-    let ajax = text("x-requested-with").is_some_and(|v| v.eq_ignore_ascii_case("XMLHttpRequest"));
-    let uri = text("x-forwarded-uri").unwrap_or("");
+    let method = text(&X_FORWARDED_METHOD).unwrap_or(req.method().as_str());
+    let ajax = text(&X_REQUESTED_WITH).is_some_and(|v| v.eq_ignore_ascii_case("XMLHttpRequest"));
+    let uri = text(&X_FORWARDED_URI).unwrap_or("");
     let admin = !admin_path.is_empty() && uri.starts_with(admin_path);
     RequestContext {
         cookie_header,
@@ -60,9 +68,9 @@ pub fn request_context_with(
         admin,
         kind: RequestKind { post: method.eq_ignore_ascii_case("POST"), ajax },
         ip: peer.map(|peer| {
-            let forwarded = headers.get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
+            let forwarded = headers.get_all(&X_FORWARDED_FOR).filter_map(|v| v.to_str().ok());
             proxies.client_ip(peer, forwarded).to_string()
         }),
-        user_agent: text("user-agent").map(str::to_owned),
+        user_agent: text(&header::USER_AGENT).map(str::to_owned),
     }
 }

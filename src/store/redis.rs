@@ -479,7 +479,14 @@ impl RedisStore {
 
     /// `P{U}:session:V`
     fn record_key(&self, user: UserId, verifier: &Verifier) -> String {
-        format!("{}{}", self.record_prefix(user), verifier.as_str())
+        use std::fmt::Write as _;
+        // Built in one buffer: this runs on every validation.
+        let verifier = verifier.as_str();
+        let mut key = String::with_capacity(self.prefix.len() + 32 + verifier.len());
+        key.push_str(&self.prefix);
+        let _ = write!(key, "{{{user}}}:session:");
+        key.push_str(verifier);
+        key
     }
 
     /// Whether a scanned key is one of this site's session keys (and so may be removed):
