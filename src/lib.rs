@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod extractor;
 pub mod login_limits;
+mod memo;
 pub mod php_sessions;
 pub mod proxy;
 pub mod routes;

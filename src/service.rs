@@ -122,6 +122,8 @@ pub struct AuthService {
     proxies: crate::proxy::TrustedProxies,
     /// Users re-read after a failed HMAC in the last second ([`AuthService::may_recheck`]).
     rechecks: moka::future::Cache<u64, ()>,
+    /// Cookies already checked and nonces already made, per thread ([`crate::memo`]).
+    memo: crate::memo::Memo,
 }
 
 /// Most users re-read at once after a failed HMAC (each at most once a second).
@@ -179,6 +181,7 @@ impl AuthService {
                 .max_capacity(RECHECKS_TRACKED)
                 .time_to_live(std::time::Duration::from_secs(1))
                 .build(),
+            memo: crate::memo::Memo::default(),
         }
     }
 
@@ -321,15 +324,24 @@ impl AuthService {
             .await
             .map_err(|e| Rejection::Unavailable(ApiError::Unavailable(e.into())))?
             .ok_or(CookieError::UnknownUser)?;
-        if let Err(e) = self.check_hmac(&cookie, scheme, &user, now) {
-            // The cached row may predate a password change nobody announced (stock
-            // WordPress, or its rehash at login): read it once more, at most once a second
-            // per user, so a forged cookie cannot make every request a database read.
-            if !matches!(e, CookieError::BadHmac) {
-                return Err(e.into());
+        // Skipped when this very cookie passed against this very row before (on this thread).
+        if !self.memo.cookie_checked(value.as_bytes(), scheme, &user) {
+            match self.check_hmac(&cookie, scheme, &user, now) {
+                Ok(true) => self.memo.cookie_passed(value.as_bytes(), scheme, &user),
+                Ok(false) => {}
+                Err(e) => {
+                    // The cached row may predate a password change nobody announced (stock
+                    // WordPress, or its rehash at login): read it once more, at most once a
+                    // second per user, so a forged cookie cannot make every request a
+                    // database read.
+                    if !matches!(e, CookieError::BadHmac) {
+                        return Err(e.into());
+                    }
+                    // Boxed: the rare path's futures must not weigh on every validation's.
+                    user =
+                        Box::pin(self.recheck(&cookie, scheme, user.id, now)).await.ok_or(e)??;
+                }
             }
-            // Boxed: the rare path's futures must not weigh on every validation's.
-            user = Box::pin(self.recheck(&cookie, scheme, user.id, now)).await.ok_or(e)??;
         }
         let verifier = cookie.verifier();
         let session = self
@@ -349,29 +361,30 @@ impl AuthService {
         })
     }
 
-    /// The cookie's HMAC against `user`'s hash, with the current salts or, during a rotation,
-    /// the previous ones.
+    /// The cookie's HMAC against `user`'s hash, with the current salts (`Ok(true)`) or, during
+    /// a rotation, the previous ones (`Ok(false)`).
     fn check_hmac(
         &self,
         cookie: &AuthCookie<'_>,
         scheme: Scheme,
         user: &User,
         now: i64,
-    ) -> Result<(), CookieError> {
+    ) -> Result<bool, CookieError> {
         let version = self.site.version;
         let pass = user.pass.to_str().ok_or(CookieError::BadHmac)?;
         match cookie.verify_hmac(&self.site.salts, scheme, pass, version) {
+            Ok(()) => Ok(true),
             Err(CookieError::BadHmac) => match self.previous_salts_at(now) {
                 // A cookie made before the salts were rotated (docs/operations.md).
                 Some(previous) => {
                     cookie.verify_hmac(previous, scheme, pass, version)?;
                     metrics::counter!("wpgate_previous_salts_accepted_total", "kind" => "cookie")
                         .increment(1);
-                    Ok(())
+                    Ok(false)
                 }
                 None => Err(CookieError::BadHmac),
             },
-            other => other,
+            Err(e) => Err(e),
         }
     }
 
@@ -649,7 +662,11 @@ impl AuthService {
     /// `wp_create_nonce($action)` for the current user.
     pub fn create_nonce(&self, current: Option<&CurrentUser>, action: &str) -> String {
         let clock = NonceClock { now: self.now(), nonce_life: self.site.nonce_life };
-        nonce::create(&self.site.salts, action, subject(current), clock)
+        let subject = subject(current);
+        // Made once per session, action and tick on each thread (crate::memo).
+        self.memo.nonce(subject.uid, subject.token, action, clock.tick(), || {
+            nonce::create(&self.site.salts, action, subject, clock)
+        })
     }
 
     /// `wp_verify_nonce($nonce, $action)` for the current user.

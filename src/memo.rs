@@ -1,0 +1,221 @@
+//! Per-thread memos of the two pure computations every validation of the same session repeats:
+//! the auth cookie's HMAC check (`wp_validate_auth_cookie`'s `hash_equals`) and the `wp_rest`
+//! nonce of the identity headers (`wp_create_nonce`). Each costs a few HMAC rounds; a memo hit
+//! costs one keyed hash and one constant-time comparison (docs/performance.md, "Service").
+//!
+//! What is remembered is only ever a result WordPress would compute again identically:
+//!
+//! * a cookie counts as checked only for the same service, the same scheme, byte for byte the
+//!   same cookie value and the **same user row** (`Arc` identity: a re-read user, after a
+//!   password change or any cache refresh, is a new row and the HMAC is computed again).
+//!   Expiry and the session itself are still checked on every request, outside the memo.
+//! * a nonce is remembered per service, user id, session token, action and nonce tick.
+//!
+//! Lookups hash with a per-thread random SipHash key, so a client cannot aim at an entry; a
+//! hit is then confirmed by comparing the whole stored key (the cookie in constant time). Each
+//! memo holds at most [`CAPACITY`] entries per thread and is emptied when full: memory stays
+//! bounded whatever the clients send, and nothing is sized by their input.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use subtle::ConstantTimeEq;
+use wpgate_core::auth_cookie::Scheme;
+
+use crate::users::User;
+
+/// Entries kept per memo and thread before the memo is emptied.
+pub(crate) const CAPACITY: usize = 1024;
+
+/// Tells services apart (tests run several in one process, on the same threads).
+static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
+
+/// One service's view of the per-thread memos.
+#[derive(Debug)]
+pub(crate) struct Memo {
+    owner: u64,
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Memo { owner: NEXT_OWNER.fetch_add(1, Ordering::Relaxed) }
+    }
+}
+
+struct CheckedCookie {
+    owner: u64,
+    scheme: Scheme,
+    cookie: Box<[u8]>,
+    user: Arc<User>,
+}
+
+struct Nonce {
+    owner: u64,
+    uid: u64,
+    tick: u64,
+    action: Box<str>,
+    token: Box<[u8]>,
+    nonce: String,
+}
+
+struct Tables {
+    keys: RandomState,
+    cookies: HashMap<u64, CheckedCookie>,
+    nonces: HashMap<u64, Nonce>,
+}
+
+thread_local! {
+    static TABLES: RefCell<Tables> = RefCell::new(Tables {
+        keys: RandomState::new(),
+        cookies: HashMap::new(),
+        nonces: HashMap::new(),
+    });
+}
+
+impl Memo {
+    /// Whether `cookie` (the raw value) already passed its HMAC check against exactly `user`.
+    pub(crate) fn cookie_checked(&self, cookie: &[u8], scheme: Scheme, user: &Arc<User>) -> bool {
+        TABLES.with_borrow(|t| {
+            let key = t.keys.hash_one((self.owner, scheme, cookie));
+            t.cookies.get(&key).is_some_and(|e| {
+                e.owner == self.owner
+                    && e.scheme == scheme
+                    && Arc::ptr_eq(&e.user, user)
+                    && bool::from(e.cookie.as_ref().ct_eq(cookie))
+            })
+        })
+    }
+
+    /// Remembers that `cookie` passed its HMAC check against `user` (with the current salts).
+    pub(crate) fn cookie_passed(&self, cookie: &[u8], scheme: Scheme, user: &Arc<User>) {
+        TABLES.with_borrow_mut(|t| {
+            let key = t.keys.hash_one((self.owner, scheme, cookie));
+            if t.cookies.len() >= CAPACITY {
+                t.cookies.clear();
+            }
+            t.cookies.insert(
+                key,
+                CheckedCookie {
+                    owner: self.owner,
+                    scheme,
+                    cookie: cookie.into(),
+                    user: Arc::clone(user),
+                },
+            );
+        });
+    }
+
+    /// The nonce for (`uid`, `token`, `action`) in nonce tick `tick`, computed by `make` when
+    /// this thread has not made it yet.
+    pub(crate) fn nonce(
+        &self,
+        uid: u64,
+        token: &str,
+        action: &str,
+        tick: f64,
+        make: impl FnOnce() -> String,
+    ) -> String {
+        let tick = tick.to_bits();
+        let found = TABLES.with_borrow(|t| {
+            let key = t.keys.hash_one((self.owner, uid, tick, action, token));
+            let e = t.nonces.get(&key)?;
+            let same = e.owner == self.owner
+                && e.uid == uid
+                && e.tick == tick
+                && *e.action == *action
+                && bool::from(e.token.as_ref().ct_eq(token.as_bytes()));
+            same.then(|| e.nonce.clone())
+        });
+        if let Some(nonce) = found {
+            return nonce;
+        }
+        let nonce = make();
+        TABLES.with_borrow_mut(|t| {
+            let key = t.keys.hash_one((self.owner, uid, tick, action, token));
+            if t.nonces.len() >= CAPACITY {
+                t.nonces.clear();
+            }
+            t.nonces.insert(
+                key,
+                Nonce {
+                    owner: self.owner,
+                    uid,
+                    tick,
+                    action: action.into(),
+                    token: token.as_bytes().into(),
+                    nonce: nonce.clone(),
+                },
+            );
+        });
+        nonce
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: u64) -> Arc<User> {
+        Arc::new(User {
+            id,
+            login: format!("u{id}"),
+            pass: wpgate_core::password::PasswordHash::from("$P$Bhash"),
+            email: String::new(),
+            display_name: String::new(),
+            user_status: 0,
+            roles: Vec::new(),
+            spam: None,
+            deleted: None,
+        })
+    }
+
+    #[test]
+    fn a_cookie_counts_as_checked_only_for_the_same_row_scheme_value_and_service() {
+        let memo = Memo::default();
+        let alice = user(1);
+        let cookie = b"alice|1772382187|tok|0123abcd";
+        assert!(!memo.cookie_checked(cookie, Scheme::LoggedIn, &alice));
+        memo.cookie_passed(cookie, Scheme::LoggedIn, &alice);
+        assert!(memo.cookie_checked(cookie, Scheme::LoggedIn, &alice));
+        // One byte off, another scheme, a re-read row (same id, new Arc), another service.
+        assert!(!memo.cookie_checked(b"alice|1772382187|tok|0123abce", Scheme::LoggedIn, &alice));
+        assert!(!memo.cookie_checked(cookie, Scheme::Auth, &alice));
+        assert!(!memo.cookie_checked(cookie, Scheme::LoggedIn, &user(1)));
+        assert!(!Memo::default().cookie_checked(cookie, Scheme::LoggedIn, &alice));
+    }
+
+    #[test]
+    fn nonces_are_made_once_per_user_token_action_and_tick() {
+        let memo = Memo::default();
+        let made = std::cell::Cell::new(0);
+        let make = || {
+            made.set(made.get() + 1);
+            format!("n{}", made.get())
+        };
+        assert_eq!(memo.nonce(2, "tok", "wp_rest", 41028.0, make), "n1");
+        assert_eq!(memo.nonce(2, "tok", "wp_rest", 41028.0, make), "n1");
+        assert_eq!(memo.nonce(2, "tok", "wp_rest", 41029.0, make), "n2");
+        assert_eq!(memo.nonce(2, "tok2", "wp_rest", 41029.0, make), "n3");
+        assert_eq!(memo.nonce(3, "tok", "wp_rest", 41029.0, make), "n4");
+        assert_eq!(memo.nonce(2, "tok", "other", 41029.0, make), "n5");
+        assert_eq!(Memo::default().nonce(2, "tok", "wp_rest", 41028.0, make), "n6");
+        assert_eq!(made.get(), 6);
+    }
+
+    #[test]
+    fn the_memos_stay_bounded() {
+        let memo = Memo::default();
+        let alice = user(1);
+        for i in 0..CAPACITY * 3 {
+            memo.cookie_passed(format!("alice|{i}").as_bytes(), Scheme::LoggedIn, &alice);
+            let _ = memo.nonce(1, &format!("t{i}"), "wp_rest", 1.0, String::new);
+        }
+        TABLES.with_borrow(|t| {
+            assert!(t.cookies.len() <= CAPACITY);
+            assert!(t.nonces.len() <= CAPACITY);
+        });
+    }
+}
