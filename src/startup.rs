@@ -310,7 +310,7 @@ async fn limit_head(
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
     let limit = req.app_data::<HeadLimit>().map_or(usize::MAX, |l| l.0);
     let size = req.method().as_str().len()
-        + req.uri().to_string().len()
+        + displayed_len(req.uri())
         + req.headers().iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum::<usize>();
     if size > limit {
         let response = actix_web::HttpResponse::build(
@@ -320,6 +320,15 @@ async fn limit_head(
         return Ok(req.into_response(response).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// The length of `uri` as displayed (`scheme://authority/path?query`), without building the
+/// text (this runs on every request).
+fn displayed_len(uri: &actix_web::http::Uri) -> usize {
+    uri.scheme_str().map_or(0, |s| s.len() + 3)
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path().len()
+        + uri.query().map_or(0, |q| q.len() + 1)
 }
 
 /// The process-wide Prometheus recorder (installed once, shared by every app in the process).
@@ -389,4 +398,24 @@ async fn record_metrics(
         metrics::counter!("wpgate_dependency_errors_total").increment(1);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_head_limit_counts_the_uri_as_displayed() {
+        for text in [
+            "/healthz",
+            "/authz/forward-auth?role=editor,author",
+            "/",
+            "*",
+            "http://example.com:8080/wp-admin/?a=1",
+            "example.com:443",
+        ] {
+            let uri: actix_web::http::Uri = text.parse().unwrap();
+            assert_eq!(displayed_len(&uri), uri.to_string().len(), "{text}");
+        }
+    }
 }
