@@ -204,3 +204,43 @@ async fn every_kind_of_bad_cookie_gets_the_same_401() {
     assert_eq!(percent_decode(value), genuine);
     cleanup_redis(&app.prefix).await;
 }
+
+#[tokio::test]
+async fn a_cookie_accepted_before_vouches_for_no_altered_copy() {
+    // The service remembers, per worker thread, cookies whose HMAC it has checked
+    // (src/memo.rs): only the very same bytes may skip the check.
+    let app = spawn_app().await;
+    let alice = app.db.user("alice");
+    let cookie = app.logged_in("alice", alice.spec.password).await;
+    let name = logged_in_name();
+    let value = cookie_value(&cookie, &name).unwrap();
+    for _ in 0..8 {
+        assert_eq!(app.session(&cookie).await.status, 200);
+    }
+    let decoded = percent_decode(value);
+    let fields: Vec<&str> = decoded.split('|').collect();
+    let expiration: i64 = fields[1].parse().unwrap();
+    let last = if value.ends_with('0') { '1' } else { '0' };
+    let altered = [
+        ("another hmac", format!("{name}={}{last}", &value[..value.len() - 1])),
+        (
+            "a later expiration under the old hmac",
+            format!(
+                "{name}={}",
+                rawurlencode(
+                    format!("{}|{}|{}|{}", fields[0], expiration + 1, fields[2], fields[3])
+                        .as_bytes()
+                )
+            ),
+        ),
+    ];
+    for (what, bad) in &altered {
+        for _ in 0..4 {
+            assert_eq!(app.session(bad).await.status, 401, "{what}");
+        }
+    }
+    for _ in 0..4 {
+        assert_eq!(app.session(&cookie).await.status, 200);
+    }
+    cleanup_redis(&app.prefix).await;
+}
