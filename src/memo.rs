@@ -93,18 +93,13 @@ impl Memo {
     pub(crate) fn cookie_passed(&self, cookie: &[u8], scheme: Scheme, user: &Arc<User>) {
         TABLES.with_borrow_mut(|t| {
             let key = t.keys.hash_one((self.owner, scheme, cookie));
-            if t.cookies.len() >= CAPACITY {
-                t.cookies.clear();
-            }
-            t.cookies.insert(
-                key,
-                CheckedCookie {
-                    owner: self.owner,
-                    scheme,
-                    cookie: cookie.into(),
-                    user: Arc::clone(user),
-                },
-            );
+            let entry = CheckedCookie {
+                owner: self.owner,
+                scheme,
+                cookie: cookie.into(),
+                user: Arc::clone(user),
+            };
+            insert_bounded(&mut t.cookies, key, entry);
         });
     }
 
@@ -119,39 +114,46 @@ impl Memo {
         make: impl FnOnce() -> String,
     ) -> String {
         let tick = tick.to_bits();
+        // The nonce if this thread made it, else the key to remember it under.
         let found = TABLES.with_borrow(|t| {
             let key = t.keys.hash_one((self.owner, uid, tick, action, token));
-            let e = t.nonces.get(&key)?;
-            let same = e.owner == self.owner
-                && e.uid == uid
-                && e.tick == tick
-                && *e.action == *action
-                && bool::from(e.token.as_ref().ct_eq(token.as_bytes()));
-            same.then(|| e.nonce.clone())
-        });
-        if let Some(nonce) = found {
-            return nonce;
-        }
-        let nonce = make();
-        TABLES.with_borrow_mut(|t| {
-            let key = t.keys.hash_one((self.owner, uid, tick, action, token));
-            if t.nonces.len() >= CAPACITY {
-                t.nonces.clear();
+            match t.nonces.get(&key) {
+                Some(e)
+                    if e.owner == self.owner
+                        && e.uid == uid
+                        && e.tick == tick
+                        && *e.action == *action
+                        && bool::from(e.token.as_ref().ct_eq(token.as_bytes())) =>
+                {
+                    Ok(e.nonce.clone())
+                }
+                _ => Err(key),
             }
-            t.nonces.insert(
-                key,
-                Nonce {
-                    owner: self.owner,
-                    uid,
-                    tick,
-                    action: action.into(),
-                    token: token.as_bytes().into(),
-                    nonce: nonce.clone(),
-                },
-            );
         });
+        let key = match found {
+            Ok(nonce) => return nonce,
+            Err(key) => key,
+        };
+        let nonce = make();
+        let entry = Nonce {
+            owner: self.owner,
+            uid,
+            tick,
+            action: action.into(),
+            token: token.as_bytes().into(),
+            nonce: nonce.clone(),
+        };
+        TABLES.with_borrow_mut(|t| insert_bounded(&mut t.nonces, key, entry));
         nonce
     }
+}
+
+/// Inserts into a memo table, emptying it first when it is full.
+fn insert_bounded<V>(table: &mut HashMap<u64, V>, key: u64, value: V) {
+    if table.len() >= CAPACITY {
+        table.clear();
+    }
+    table.insert(key, value);
 }
 
 #[cfg(test)]
