@@ -6,9 +6,11 @@
 //! What is remembered is only ever a result WordPress would compute again identically:
 //!
 //! * a cookie counts as checked only for the same service, the same scheme, byte for byte the
-//!   same cookie value and the **same user row** (`Arc` identity: a re-read user, after a
-//!   password change or any cache refresh, is a new row and the HMAC is computed again).
-//!   Expiry and the session itself are still checked on every request, outside the memo.
+//!   same cookie value, and against the user row it was checked with, which the service uses
+//!   only while the user cache still holds that very row (`Arc` identity: a re-read user,
+//!   after a password change or any cache refresh, is a new row and the cookie goes through
+//!   the user lookup and the HMAC again). Expiry and the session itself are still checked on
+//!   every request, outside the memo.
 //! * a nonce is remembered per service, user id, session token, action and nonce tick.
 //!
 //! Lookups hash with a per-thread random SipHash key, so a client cannot aim at an entry; a
@@ -76,16 +78,16 @@ thread_local! {
 }
 
 impl Memo {
-    /// Whether `cookie` (the raw value) already passed its HMAC check against exactly `user`.
-    pub(crate) fn cookie_checked(&self, cookie: &[u8], scheme: Scheme, user: &Arc<User>) -> bool {
+    /// The user row `cookie` (the raw value) passed its HMAC check against on this thread, if
+    /// it did. The caller must still make sure that row is current.
+    pub(crate) fn checked_user(&self, cookie: &[u8], scheme: Scheme) -> Option<Arc<User>> {
         TABLES.with_borrow(|t| {
             let key = t.keys.hash_one((self.owner, scheme, cookie));
-            t.cookies.get(&key).is_some_and(|e| {
-                e.owner == self.owner
-                    && e.scheme == scheme
-                    && Arc::ptr_eq(&e.user, user)
-                    && bool::from(e.cookie.as_ref().ct_eq(cookie))
-            })
+            let e = t.cookies.get(&key)?;
+            let same = e.owner == self.owner
+                && e.scheme == scheme
+                && bool::from(e.cookie.as_ref().ct_eq(cookie));
+            same.then(|| Arc::clone(&e.user))
         })
     }
 
@@ -175,18 +177,22 @@ mod tests {
     }
 
     #[test]
-    fn a_cookie_counts_as_checked_only_for_the_same_row_scheme_value_and_service() {
+    fn a_cookie_counts_as_checked_only_for_the_same_scheme_value_and_service() {
         let memo = Memo::default();
         let alice = user(1);
         let cookie = b"alice|1772382187|tok|0123abcd";
-        assert!(!memo.cookie_checked(cookie, Scheme::LoggedIn, &alice));
+        assert!(memo.checked_user(cookie, Scheme::LoggedIn).is_none());
         memo.cookie_passed(cookie, Scheme::LoggedIn, &alice);
-        assert!(memo.cookie_checked(cookie, Scheme::LoggedIn, &alice));
-        // One byte off, another scheme, a re-read row (same id, new Arc), another service.
-        assert!(!memo.cookie_checked(b"alice|1772382187|tok|0123abce", Scheme::LoggedIn, &alice));
-        assert!(!memo.cookie_checked(cookie, Scheme::Auth, &alice));
-        assert!(!memo.cookie_checked(cookie, Scheme::LoggedIn, &user(1)));
-        assert!(!Memo::default().cookie_checked(cookie, Scheme::LoggedIn, &alice));
+        let row = memo.checked_user(cookie, Scheme::LoggedIn).unwrap();
+        assert!(Arc::ptr_eq(&row, &alice));
+        // One byte off, another scheme, another service.
+        assert!(memo.checked_user(b"alice|1772382187|tok|0123abce", Scheme::LoggedIn).is_none());
+        assert!(memo.checked_user(cookie, Scheme::Auth).is_none());
+        assert!(Memo::default().checked_user(cookie, Scheme::LoggedIn).is_none());
+        // Checked again against a re-read row: the memo follows it.
+        let reread = user(1);
+        memo.cookie_passed(cookie, Scheme::LoggedIn, &reread);
+        assert!(Arc::ptr_eq(&memo.checked_user(cookie, Scheme::LoggedIn).unwrap(), &reread));
     }
 
     #[test]

@@ -318,31 +318,12 @@ impl AuthService {
         let value = std::str::from_utf8(value).map_err(|_| CookieError::Malformed)?;
         let cookie = AuthCookie::parse(value)?;
         cookie.check_expiry(now, kind, version)?;
-        let mut user = self
-            .users
-            .by_login(cookie.username())
-            .await
-            .map_err(|e| Rejection::Unavailable(ApiError::Unavailable(e.into())))?
-            .ok_or(CookieError::UnknownUser)?;
-        // Skipped when this very cookie passed against this very row before (on this thread).
-        if !self.memo.cookie_checked(value.as_bytes(), scheme, &user) {
-            match self.check_hmac(&cookie, scheme, &user, now) {
-                Ok(true) => self.memo.cookie_passed(value.as_bytes(), scheme, &user),
-                Ok(false) => {}
-                Err(e) => {
-                    // The cached row may predate a password change nobody announced (stock
-                    // WordPress, or its rehash at login): read it once more, at most once a
-                    // second per user, so a forged cookie cannot make every request a
-                    // database read.
-                    if !matches!(e, CookieError::BadHmac) {
-                        return Err(e.into());
-                    }
-                    // Boxed: the rare path's futures must not weigh on every validation's.
-                    user =
-                        Box::pin(self.recheck(&cookie, scheme, user.id, now)).await.ok_or(e)??;
-                }
-            }
-        }
+        // This very cookie passed its HMAC against a row the user cache still holds (on this
+        // thread): the lookup by login and the HMAC would give the same answer again.
+        let user = match self.memo.checked_user(value.as_bytes(), scheme) {
+            Some(row) if self.users.is_current(&row).await => row,
+            _ => self.look_up_and_check(&cookie, value, scheme, now).await?,
+        };
         let verifier = cookie.verifier();
         let session = self
             .sessions
@@ -359,6 +340,40 @@ impl AuthService {
             session,
             nonce_token: String::new(),
         })
+    }
+
+    /// `get_user_by('login')` and the HMAC check of `wp_validate_auth_cookie()`: the user the
+    /// cookie names, if the cookie's HMAC matches that user's hash.
+    async fn look_up_and_check(
+        &self,
+        cookie: &AuthCookie<'_>,
+        value: &str,
+        scheme: Scheme,
+        now: i64,
+    ) -> Result<Arc<User>, Rejection> {
+        let user = self
+            .users
+            .by_login(cookie.username())
+            .await
+            .map_err(|e| Rejection::Unavailable(ApiError::Unavailable(e.into())))?
+            .ok_or(CookieError::UnknownUser)?;
+        match self.check_hmac(cookie, scheme, &user, now) {
+            Ok(true) => {
+                self.memo.cookie_passed(value.as_bytes(), scheme, &user);
+                Ok(user)
+            }
+            Ok(false) => Ok(user),
+            Err(e) => {
+                // The cached row may predate a password change nobody announced (stock
+                // WordPress, or its rehash at login): read it once more, at most once a second
+                // per user, so a forged cookie cannot make every request a database read.
+                if !matches!(e, CookieError::BadHmac) {
+                    return Err(e.into());
+                }
+                // Boxed: the rare path's futures must not weigh on every validation's.
+                Box::pin(self.recheck(cookie, scheme, user.id, now)).await.ok_or(e)?
+            }
+        }
     }
 
     /// The cookie's HMAC against `user`'s hash, with the current salts (`Ok(true)`) or, during

@@ -30,6 +30,9 @@ pub trait UserDirectory: Send + Sync + 'static {
     async fn by_id(&self, id: u64) -> Result<Option<Arc<User>>, UsersError>;
     /// `wp_set_password()` with an already computed hash (rehash on login).
     async fn set_password_hash(&self, id: u64, hash: &PasswordHash) -> Result<(), UsersError>;
+    /// Whether `user` is still the row this directory answers for its ID without reading the
+    /// database (a changed or re-read user is another row).
+    async fn is_current(&self, user: &Arc<User>) -> bool;
     /// Drops cached copies of one user (a change announced by WordPress).
     async fn invalidate(&self, id: u64);
     /// Drops every cached user (after a gap in the invalidation events).
@@ -60,6 +63,10 @@ impl UserDirectory for CachedUsers {
 
     async fn set_password_hash(&self, id: u64, hash: &PasswordHash) -> Result<(), UsersError> {
         Ok(CachedUsers::set_password_hash(self, id, hash).await?)
+    }
+
+    async fn is_current(&self, user: &Arc<User>) -> bool {
+        CachedUsers::is_current(self, user).await
     }
 
     async fn invalidate(&self, id: u64) {

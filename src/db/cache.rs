@@ -114,6 +114,15 @@ impl CachedUsers {
             .await
     }
 
+    /// Whether `user` is still the row cached under its ID: what a lookup by ID would answer
+    /// without reading the database. Always `false` without a cache.
+    pub async fn is_current(&self, user: &Arc<WpUser>) -> bool {
+        match &self.caches {
+            Some(caches) => caches.is_current(user).await,
+            None => false,
+        }
+    }
+
     /// [`Users::by_email`], served from the cache when a fresh entry exists.
     ///
     /// # Errors

@@ -103,3 +103,30 @@ async fn role_change_and_deletion_are_seen_when_announced() {
         .await;
     cleanup_redis(&app.prefix).await;
 }
+
+#[tokio::test]
+async fn an_unannounced_password_change_rejects_old_cookies_once_the_cache_ttl_has_passed() {
+    // Stock WordPress announces nothing: the cached row, and with it the per-thread memo of
+    // checked cookies (src/memo.rs), may serve an old cookie for `user_cache_ttl`, not longer.
+    let app = spawn_app_with(AppOptions { user_cache_ttl: 1, ..AppOptions::default() }).await;
+    let carol = app.db.user("carol");
+    let cookie = app.logged_in("carol", carol.spec.password).await;
+    for _ in 0..8 {
+        assert_eq!(app.session(&cookie).await.status, 200);
+    }
+    let new_hash = hash_password("carol-new-password", HashKind::WpBcrypt);
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE `{}users` SET user_pass = ? WHERE ID = ?",
+        app.db.prefix
+    )))
+    .bind(new_hash.as_bytes())
+    .bind(carol.id)
+    .execute(app.db.admin())
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for _ in 0..8 {
+        assert_eq!(app.session(&cookie).await.status, 401);
+    }
+    cleanup_redis(&app.prefix).await;
+}
