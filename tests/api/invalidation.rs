@@ -20,6 +20,20 @@ async fn publish(app: &TestApp, message: &str) {
     assert!(receivers >= 1, "nobody listens on {}", app.events_channel());
 }
 
+/// `wp_set_password()` as WordPress does it: a new hash in the row, announced to nobody.
+async fn set_password_in_db(app: &TestApp, id: u64, password: &str) {
+    let hash = hash_password(password, HashKind::WpBcrypt);
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE `{}users` SET user_pass = ? WHERE ID = ?",
+        app.db.prefix
+    )))
+    .bind(hash.as_bytes())
+    .bind(id)
+    .execute(app.db.admin())
+    .await
+    .unwrap();
+}
+
 /// Polls `check` for up to two seconds (the listener handles events asynchronously).
 async fn within_two_seconds(what: &str, mut check: impl AsyncFnMut() -> bool) {
     let started = Instant::now();
@@ -39,16 +53,7 @@ async fn password_changed_in_wordpress_rejects_old_cookies_as_soon_as_announced(
     assert_eq!(app.session(&cookie).await.status, 200);
 
     // wp_set_password() in WordPress: a new hash in the row …
-    let new_hash = hash_password("bob-new-password", HashKind::WpBcrypt);
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE `{}users` SET user_pass = ? WHERE ID = ?",
-        app.db.prefix
-    )))
-    .bind(new_hash.as_bytes())
-    .bind(bob.id)
-    .execute(app.db.admin())
-    .await
-    .unwrap();
+    set_password_in_db(&app, bob.id, "bob-new-password").await;
     // … which the cache hides until the site announces it (proof that the event, not the
     // TTL, does the work below).
     assert_eq!(app.session(&cookie).await.status, 200);
@@ -114,16 +119,7 @@ async fn an_unannounced_password_change_rejects_old_cookies_once_the_cache_ttl_h
     for _ in 0..8 {
         assert_eq!(app.session(&cookie).await.status, 200);
     }
-    let new_hash = hash_password("carol-new-password", HashKind::WpBcrypt);
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE `{}users` SET user_pass = ? WHERE ID = ?",
-        app.db.prefix
-    )))
-    .bind(new_hash.as_bytes())
-    .bind(carol.id)
-    .execute(app.db.admin())
-    .await
-    .unwrap();
+    set_password_in_db(&app, carol.id, "carol-new-password").await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     for _ in 0..8 {
         assert_eq!(app.session(&cookie).await.status, 401);
