@@ -49,11 +49,11 @@ pub async fn forward_auth(
         }
         Err(ApiError::Unauthenticated) => {
             let headers = req.headers();
-            let text = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let text = |n: &HeaderName| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
             let original = absolute_url(
-                text("x-forwarded-proto"),
-                text("x-forwarded-host"),
-                text("x-forwarded-uri"),
+                text(&super::X_FORWARDED_PROTO),
+                text(&super::X_FORWARDED_HOST),
+                text(&super::X_FORWARDED_URI),
             );
             let mut login = app.auth.site().login_url();
             if let Ok(url) = original {
