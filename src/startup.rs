@@ -180,7 +180,7 @@ impl Application {
                 )
                 .wrap(middleware::from_fn(limit_head))
                 .wrap(middleware::from_fn(record_metrics))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
                 .configure(routes_table)
         })
         .client_request_timeout(std::time::Duration::from_millis(settings.client_timeout_ms))

@@ -24,6 +24,15 @@ const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_REQUESTED_WITH: HeaderName = HeaderName::from_static("x-requested-with");
 pub(crate) const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 
+/// The client's address: the TCP peer, or the rightmost untrusted `X-Forwarded-For` hop when
+/// the peer is one of `proxies` ([`TrustedProxies::client_ip`]). `None` without a peer (a test
+/// request).
+pub fn client_ip(req: &HttpRequest, proxies: &TrustedProxies) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let forwarded = req.headers().get_all(&X_FORWARDED_FOR).filter_map(|v| v.to_str().ok());
+    Some(proxies.client_ip(peer, forwarded))
+}
+
 /// [`request_context_with`] trusting proxies on loopback only (the default of
 /// `trusted_proxies`).
 pub fn request_context(req: &HttpRequest, admin_path: &str) -> RequestContext {
@@ -68,10 +77,7 @@ pub fn request_context_with(
         https,
         admin,
         kind: RequestKind { post: method.eq_ignore_ascii_case("POST"), ajax },
-        ip: peer.map(|peer| {
-            let forwarded = headers.get_all(&X_FORWARDED_FOR).filter_map(|v| v.to_str().ok());
-            proxies.client_ip(peer, forwarded).to_string()
-        }),
+        ip: client_ip(req, proxies).map(|ip| ip.to_string()),
         user_agent: text(&header::USER_AGENT).map(str::to_owned),
     }
 }

@@ -85,3 +85,31 @@ async fn no_cookie_password_token_or_salt_is_ever_logged() {
     }
     cleanup_redis(&app.prefix).await;
 }
+
+/// A PHP session id is a credential, and it travels in the request's path: the lines logged
+/// while serving `/v1/php-sessions/{id}` (here the failure of an unreachable Redis) name the
+/// route's template, never the path.
+#[tokio::test]
+async fn no_php_session_id_from_a_path_is_logged() {
+    let (_db, mut settings) = test_site(&AppOptions::default()).await;
+    let save_path = format!("tcp://127.0.0.1:{}?timeout=0.5", closed_port());
+    settings.php_session_save_path = Some(secrecy::SecretString::from(save_path));
+    let (parts, _background) = wpgate::startup::assemble(&settings).await.unwrap();
+    let app = wpgate::startup::Application::build(&settings, parts).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let id = "logsecret7q3kz8v1wm5n2b7c4x6d9f0";
+    let reply = reqwest::get(format!("{base}/v1/php-sessions/{id}")).await.unwrap();
+    assert_eq!(reply.status().as_u16(), 503);
+
+    let logs = captured_logs();
+    assert!(
+        logs.lines().any(|l| l.contains("dependency unavailable")
+            && l.contains("http.route=/v1/php-sessions/{id}")),
+        "the failure was not logged with its route:\n{logs}"
+    );
+    if let Some(line) = logs.lines().find(|l| l.contains(id)) {
+        panic!("a PHP session id was logged:\n{line}");
+    }
+}
