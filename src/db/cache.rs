@@ -24,10 +24,12 @@
 //! A load that overlaps an invalidation is returned to its caller but not kept: it may have
 //! read the row just before the change that caused the invalidation.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use moka::future::Cache;
 use wpgate_core::password::PasswordHash;
@@ -37,6 +39,30 @@ use super::{Db, DbError, Users, WpUser};
 
 /// The most users (and, separately, logins and e-mails) kept by default.
 pub const DEFAULT_CAPACITY: u64 = 10_000;
+
+/// How long a thread takes the ID map's word that a row is current, unless an invalidation
+/// came since: a row may be served this much past `user_cache_ttl`. Under load the same rows
+/// are asked about many times a millisecond, and asking the ID map costs about a microsecond.
+pub const CONFIRMED_FOR: Duration = Duration::from_millis(1);
+
+/// Rows confirmed per thread before the notes are emptied (memory stays bounded).
+const CONFIRMED_CAPACITY: usize = 256;
+
+/// Tells caches apart (tests run several in one process, on the same threads).
+static NEXT_CACHE: AtomicU64 = AtomicU64::new(1);
+
+/// A row [`Caches::is_current`] confirmed on this thread.
+struct Confirmed {
+    cache: u64,
+    row: Arc<WpUser>,
+    epoch: u64,
+    at: Instant,
+}
+
+thread_local! {
+    /// By user ID: one row per user, the last one confirmed.
+    static CONFIRMED: RefCell<HashMap<u64, Confirmed>> = RefCell::new(HashMap::new());
+}
 
 /// [`Users`] behind a cache whose entries are served for at most a TTL.
 ///
@@ -52,8 +78,11 @@ struct Caches {
     ids: Cache<u64, Arc<WpUser>>,
     logins: Cache<String, Arc<WpUser>>,
     emails: Cache<String, Arc<WpUser>>,
-    /// Bumped by every invalidation, so that loads overlapping one are not kept.
+    /// Bumped by every invalidation, so that loads overlapping one are not kept (and rows
+    /// confirmed before it are asked about again).
     epoch: AtomicU64,
+    /// This cache among the per-thread notes of confirmed rows.
+    id: u64,
 }
 
 /// Why a load gave no user (shared between coalesced callers).
@@ -84,6 +113,7 @@ impl CachedUsers {
                 logins: Cache::builder().max_capacity(capacity).time_to_live(ttl).build(),
                 emails: Cache::builder().max_capacity(capacity).time_to_live(ttl).build(),
                 epoch: AtomicU64::new(0),
+                id: NEXT_CACHE.fetch_add(1, Ordering::Relaxed),
             })
         });
         CachedUsers { users, caches }
@@ -245,9 +275,36 @@ impl Caches {
         Box::pin(self.settle(result, epoch, loaded.load(Ordering::Relaxed))).await
     }
 
-    /// Whether `user` is still the row cached under its ID.
+    /// Whether `user` is still the row cached under its ID. A row the ID map confirmed on
+    /// this thread less than [`CONFIRMED_FOR`] ago, with no invalidation since, is taken as
+    /// confirmed without asking again.
     async fn is_current(&self, user: &Arc<WpUser>) -> bool {
-        self.ids.get(&user.id).await.is_some_and(|current| Arc::ptr_eq(&current, user))
+        // Read before the map: an invalidation after this read makes the note stale.
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let now = Instant::now();
+        let noted = CONFIRMED.with_borrow(|notes| {
+            notes.get(&user.id).is_some_and(|c| {
+                c.cache == self.id
+                    && c.epoch == epoch
+                    && Arc::ptr_eq(&c.row, user)
+                    && now.saturating_duration_since(c.at) < CONFIRMED_FOR
+            })
+        });
+        if noted {
+            return true;
+        }
+        let current =
+            self.ids.get(&user.id).await.is_some_and(|current| Arc::ptr_eq(&current, user));
+        if current {
+            CONFIRMED.with_borrow_mut(|notes| {
+                if notes.len() >= CONFIRMED_CAPACITY && !notes.contains_key(&user.id) {
+                    notes.clear();
+                }
+                let row = Arc::clone(user);
+                notes.insert(user.id, Confirmed { cache: self.id, row, epoch, at: now });
+            });
+        }
+        current
     }
 
     /// Turns a load's result into the answer, forgetting a row loaded across an invalidation.

@@ -89,7 +89,7 @@ use wpgate_core::wp_config::DbHost;
 
 use crate::config::Settings;
 
-pub use self::cache::{CachedUsers, DEFAULT_CAPACITY};
+pub use self::cache::{CONFIRMED_FOR, CachedUsers, DEFAULT_CAPACITY};
 pub use self::options::{SALT_OPTION_NAMES, SiteOptions};
 pub use self::users::{Users, WpUser};
 

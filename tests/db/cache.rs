@@ -139,3 +139,36 @@ async fn concurrent_lookups_of_one_user_agree() {
         assert_eq!(lookup.await.unwrap().unwrap().unwrap().id, id);
     }
 }
+
+/// `is_current` may answer from a per-thread note for `CONFIRMED_FOR` after the cache
+/// confirmed a row, but an invalidation ends that at once, and the TTL still holds (plus
+/// that millisecond).
+#[tokio::test]
+async fn a_confirmed_row_stops_being_current_at_an_invalidation_or_after_the_ttl() {
+    use wpgate::db::CONFIRMED_FOR;
+
+    let fixture = WpDb::create().await;
+    let ttl = Duration::from_millis(500);
+    let users = cached(&fixture, ttl).await;
+    let alice = fixture.user("alice").id;
+    let row = users.by_id(alice).await.unwrap().unwrap();
+    assert!(users.is_current(&row).await);
+    assert!(users.is_current(&row).await, "confirmed again from the note");
+    users.invalidate(alice).await;
+    assert!(!users.is_current(&row).await, "an invalidation ends the note at once");
+
+    let row = users.by_id(alice).await.unwrap().unwrap();
+    assert!(users.is_current(&row).await);
+    users.invalidate_all();
+    assert!(!users.is_current(&row).await, "so does invalidating everything");
+
+    let row = users.by_id(alice).await.unwrap().unwrap();
+    assert!(users.is_current(&row).await);
+    tokio::time::sleep(ttl + CONFIRMED_FOR + Duration::from_millis(50)).await;
+    assert!(!users.is_current(&row).await, "the TTL holds");
+    // Another cache of the same site has its own rows and notes.
+    let other = cached(&fixture, ttl).await;
+    let fresh = users.by_id(alice).await.unwrap().unwrap();
+    assert!(users.is_current(&fresh).await);
+    assert!(!other.is_current(&fresh).await);
+}
