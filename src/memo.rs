@@ -84,9 +84,8 @@ impl Memo {
         TABLES.with_borrow(|t| {
             let key = t.keys.hash_one((self.owner, scheme, cookie));
             let e = t.cookies.get(&key)?;
-            let same = e.owner == self.owner
-                && e.scheme == scheme
-                && bool::from(e.cookie.as_ref().ct_eq(cookie));
+            let same =
+                e.owner == self.owner && e.scheme == scheme && ct_bytes_eq(&e.cookie, cookie);
             same.then(|| Arc::clone(&e.user))
         })
     }
@@ -125,7 +124,7 @@ impl Memo {
                         && e.uid == uid
                         && e.tick == tick
                         && *e.action == *action
-                        && bool::from(e.token.as_ref().ct_eq(token.as_bytes())) =>
+                        && ct_bytes_eq(&e.token, token.as_bytes()) =>
                 {
                     Ok(e.nonce.clone())
                 }
@@ -158,9 +157,48 @@ fn insert_bounded<V>(table: &mut HashMap<u64, V>, key: u64, value: V) {
     table.insert(key, value);
 }
 
+/// Whether `a` and `b` are equal, in time that depends only on their lengths (which are
+/// public: a cookie's length is no secret). Eight bytes at a time: subtle's slice comparison
+/// passes every byte through its own optimisation barrier, ≈ 2 ns a byte, and a memo hit
+/// compares a whole cookie. The differences are OR-ed together without a branch, and only
+/// the result goes through subtle.
+fn ct_bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (words_a, rest_a) = a.as_chunks::<8>();
+    let (words_b, rest_b) = b.as_chunks::<8>();
+    let mut diff = 0u64;
+    for (x, y) in words_a.iter().zip(words_b) {
+        diff |= u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y);
+    }
+    for (x, y) in rest_a.iter().zip(rest_b) {
+        diff |= u64::from(x ^ y);
+    }
+    diff.ct_eq(&0).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ct_bytes_eq_tells_every_difference() {
+        let a: Vec<u8> = (0u8..=200).collect();
+        assert!(ct_bytes_eq(&a, &a.clone()));
+        assert!(ct_bytes_eq(b"", b""));
+        for i in 0..a.len() {
+            for bit in 0..8 {
+                let mut b = a.clone();
+                if let Some(byte) = b.get_mut(i) {
+                    *byte ^= 1 << bit;
+                }
+                assert!(!ct_bytes_eq(&a, &b), "byte {i} bit {bit}");
+            }
+        }
+        assert!(!ct_bytes_eq(&a, &a[..200]));
+        assert!(!ct_bytes_eq(b"abc", b"abcd"));
+    }
 
     fn user(id: u64) -> Arc<User> {
         Arc::new(User {
