@@ -41,8 +41,9 @@ use super::{Db, DbError, Users, WpUser};
 pub const DEFAULT_CAPACITY: u64 = 10_000;
 
 /// How long a thread takes the ID map's word that a row is current, unless an invalidation
-/// came since: a row may be served this much past `user_cache_ttl`. Under load the same rows
-/// are asked about many times a millisecond, and asking the ID map costs about a microsecond.
+/// came since (at most half the TTL). Entries live that much less than the TTL, so no row is
+/// served past it. Under load the same rows are asked about many times a millisecond, and
+/// asking the ID map costs about a microsecond.
 pub const CONFIRMED_FOR: Duration = Duration::from_millis(1);
 
 /// Rows confirmed per thread before the notes are emptied (memory stays bounded).
@@ -75,6 +76,8 @@ pub struct CachedUsers {
 
 struct Caches {
     ttl: Duration,
+    /// [`CONFIRMED_FOR`], or half the TTL when that is shorter.
+    confirm_for: Duration,
     ids: Cache<u64, Arc<WpUser>>,
     logins: Cache<String, Arc<WpUser>>,
     emails: Cache<String, Arc<WpUser>>,
@@ -107,11 +110,16 @@ impl CachedUsers {
     /// As [`CachedUsers::new`] with at most `capacity` users (least recently used go first).
     pub fn with_capacity(users: Users, ttl: Duration, capacity: u64) -> CachedUsers {
         let caches = (!ttl.is_zero()).then(|| {
+            // A row confirmed at the end of its entry's life is served for `confirm_for` more
+            // (`is_current`): the entries live that much less, and the TTL holds.
+            let confirm_for = CONFIRMED_FOR.min(ttl / 2);
+            let live = ttl - confirm_for;
             Arc::new(Caches {
                 ttl,
-                ids: Cache::builder().max_capacity(capacity).time_to_live(ttl).build(),
-                logins: Cache::builder().max_capacity(capacity).time_to_live(ttl).build(),
-                emails: Cache::builder().max_capacity(capacity).time_to_live(ttl).build(),
+                confirm_for,
+                ids: Cache::builder().max_capacity(capacity).time_to_live(live).build(),
+                logins: Cache::builder().max_capacity(capacity).time_to_live(live).build(),
+                emails: Cache::builder().max_capacity(capacity).time_to_live(live).build(),
                 epoch: AtomicU64::new(0),
                 id: NEXT_CACHE.fetch_add(1, Ordering::Relaxed),
             })
@@ -276,7 +284,7 @@ impl Caches {
     }
 
     /// Whether `user` is still the row cached under its ID. A row the ID map confirmed on
-    /// this thread less than [`CONFIRMED_FOR`] ago, with no invalidation since, is taken as
+    /// this thread less than `confirm_for` ago, with no invalidation since, is taken as
     /// confirmed without asking again.
     async fn is_current(&self, user: &Arc<WpUser>) -> bool {
         // Read before the map: an invalidation after this read makes the note stale.
@@ -287,7 +295,7 @@ impl Caches {
                 c.cache == self.id
                     && c.epoch == epoch
                     && Arc::ptr_eq(&c.row, user)
-                    && now.saturating_duration_since(c.at) < CONFIRMED_FOR
+                    && now.saturating_duration_since(c.at) < self.confirm_for
             })
         });
         if noted {
