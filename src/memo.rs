@@ -100,7 +100,7 @@ impl Memo {
                 cookie: cookie.into(),
                 user: Arc::clone(user),
             };
-            insert_bounded(&mut t.cookies, key, entry);
+            insert_bounded(&mut t.cookies, CAPACITY, key, entry);
         });
     }
 
@@ -144,14 +144,15 @@ impl Memo {
             token: token.as_bytes().into(),
             nonce: nonce.clone(),
         };
-        TABLES.with_borrow_mut(|t| insert_bounded(&mut t.nonces, key, entry));
+        TABLES.with_borrow_mut(|t| insert_bounded(&mut t.nonces, CAPACITY, key, entry));
         nonce
     }
 }
 
-/// Inserts into a memo table, emptying it first when it is full.
-fn insert_bounded<V>(table: &mut HashMap<u64, V>, key: u64, value: V) {
-    if table.len() >= CAPACITY {
+/// Inserts into a per-thread table of at most `capacity` entries, emptying it first when a
+/// new key would not fit (also the user cache's notes of confirmed rows, src/db/cache.rs).
+pub(crate) fn insert_bounded<V>(table: &mut HashMap<u64, V>, capacity: usize, key: u64, value: V) {
+    if table.len() >= capacity && !table.contains_key(&key) {
         table.clear();
     }
     table.insert(key, value);

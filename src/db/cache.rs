@@ -304,12 +304,9 @@ impl Caches {
         let current =
             self.ids.get(&user.id).await.is_some_and(|current| Arc::ptr_eq(&current, user));
         if current {
+            let note = Confirmed { cache: self.id, row: Arc::clone(user), epoch, at: now };
             CONFIRMED.with_borrow_mut(|notes| {
-                if notes.len() >= CONFIRMED_CAPACITY && !notes.contains_key(&user.id) {
-                    notes.clear();
-                }
-                let row = Arc::clone(user);
-                notes.insert(user.id, Confirmed { cache: self.id, row, epoch, at: now });
+                crate::memo::insert_bounded(notes, CONFIRMED_CAPACITY, user.id, note);
             });
         }
         current
