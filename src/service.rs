@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rand::TryRngCore;
 use rand::rngs::OsRng;
-use tracing::instrument;
+use tracing::{Instrument, instrument};
 use wpgate_core::auth_cookie::{self, AuthCookie, CookieError, RequestKind, Scheme};
 use wpgate_core::cookies::{self, AuthCookiePlan, RequestCookies, SetCookie};
 use wpgate_core::nonce::{self, NonceAge, NonceClock, NonceSubject};
@@ -247,10 +247,21 @@ impl AuthService {
     /// # Errors
     /// [`ApiError::Unauthenticated`] when no cookie validates; [`ApiError::Unavailable`] when
     /// the user directory or the session store cannot answer (never a guess).
-    // Debug level: this runs on every forward-auth request, and an enabled span costs its
-    // field formatting each time (scripts/bench, docs/performance.md "Service").
-    #[instrument(level = "debug", skip_all, fields(user_id))]
     pub async fn current_user(&self, ctx: &RequestContext) -> Result<CurrentUser, ApiError> {
+        // Debug level: this runs on every forward-auth request, and an enabled span costs its
+        // field formatting each time (scripts/bench, docs/performance.md "Service"). The span
+        // is held, not found again through `Span::current()`: when it is disabled, that is the
+        // request's span, looked up, cloned and closed for a record it has no field for.
+        let span = tracing::debug_span!("current_user", user_id = tracing::field::Empty);
+        self.determine_current_user(ctx, &span).instrument(span.clone()).await
+    }
+
+    /// [`AuthService::current_user`] inside its span, where it records the user's ID.
+    async fn determine_current_user(
+        &self,
+        ctx: &RequestContext,
+        span: &tracing::Span,
+    ) -> Result<CurrentUser, ApiError> {
         let cookies = RequestCookies::parse(&ctx.cookie_header).into_magic_quoted();
         let config = &self.site.cookies;
         let mut request = current_user::Request::new(&cookies, ctx.https);
@@ -269,7 +280,7 @@ impl AuthService {
             };
             match self.validate(value.as_bytes(), candidate.scheme, ctx.kind).await {
                 Ok(mut current) => {
-                    tracing::Span::current().record("user_id", current.user.id);
+                    span.record("user_id", current.user.id);
                     current.nonce_token = current_user::session_token(&cookies, config).to_owned();
                     return Ok(current);
                 }
